@@ -1,0 +1,106 @@
+"""The command line: ``mockrt serve`` (more subcommands register themselves here)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from mockrt.options import Options
+from mockrt.server import ServerConfig, create_app
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mockrt",
+        description="A local mock of the OpenAI Realtime API in transcription mode.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the mock server until SIGINT/SIGTERM")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one")
+    serve.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        metavar="KEY",
+        help="accept only this key (repeatable); default: any sk-… key",
+    )
+    serve.add_argument(
+        "--journal",
+        type=Path,
+        metavar="FILE.jsonl",
+        help="append every frame both ways to this JSON Lines file",
+    )
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="pacing factor for scripted latencies; 0 = as fast as possible",
+    )
+    serve.add_argument(
+        "--rule-wording",
+        choices=["event", "later"],
+        default="event",
+        help="wording of the realtime-on-transcription error (default: event)",
+    )
+    serve.add_argument(
+        "--model-with-intent",
+        choices=["close", "http"],
+        default="close",
+        help="?intent=transcription&model=X: error frame + close 4000 (recent) "
+        "or HTTP 400 at the handshake (older)",
+    )
+    serve.set_defaults(func=_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+def _serve(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.speed < 0:
+        raise SystemExit("mockrt serve: --speed must be >= 0")
+    options = Options(rule_wording=args.rule_wording, model_with_intent=args.model_with_intent)
+    config = ServerConfig(
+        options=options,
+        api_keys=frozenset(args.api_keys) if args.api_keys else None,
+        journal_path=args.journal,
+        speed=args.speed,
+    )
+    asyncio.run(_run(config, args.host, args.port))
+    return 0
+
+
+async def _run(config: ServerConfig, host: str, port: int) -> None:
+    runner = web.AppRunner(create_app(config), handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound_host, bound_port = runner.addresses[0][:2]
+    shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+    print(f"ws://{shown}:{bound_port}/v1/realtime?intent=transcription", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()  # on_shutdown closes every session with 1001

@@ -1,0 +1,64 @@
+"""Options: the places where live behaviour is unknown or era-dependent, made selectable.
+
+Every default names its source; tests and users override them per server or per session.
+Must never import aiohttp or websockets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = ["Options"]
+
+
+def _server_vad(threshold: float, prefix: int, silence: int) -> dict[str, Any]:
+    return {
+        "type": "server_vad",
+        "threshold": threshold,
+        "prefix_padding_ms": prefix,
+        "silence_duration_ms": silence,
+    }
+
+
+@dataclass(frozen=True)
+class Options:
+    """Behaviour switches of the mock, with the live API's observed values as defaults."""
+
+    # evidence/agents-runner-on-transcription.json uses "… update event …" (2026-01); a later
+    # variant drops "event" (protocol.md §6): "event" | "later".
+    rule_wording: Literal["event", "later"] = "event"
+    # protocol.md §1.1: ?intent=transcription&model=X. Most recent era: error frame 'Model "X" is
+    # not supported in transcription mode.' then close 4000 ("close"); older era: rejected at the
+    # handshake, "You must not provide a model parameter for transcription sessions." ("http").
+    model_with_intent: Literal["close", "http"] = "close"
+    # protocol.md §2.3 detection rule: realtime-only keys inside a type "transcription" session
+    # count as a realtime update ("rule"); openai/codex PR #14635 saw "unknown parameter" for
+    # `tools` there ("unknown_parameter").
+    realtime_keys: Literal["rule", "unknown_parameter"] = "rule"
+    # protocol.md §9.2 [live-JP]: default turn detection of a new transcription session.
+    default_turn_detection: dict[str, Any] | None = field(
+        default_factory=lambda: _server_vad(0.5, 300, 200)
+    )
+    # evidence/agents-runner-on-transcription.json: a session minted with a client secret that
+    # set no turn detection showed threshold 0.7, silence 500.
+    minted_turn_detection: dict[str, Any] | None = field(
+        default_factory=lambda: _server_vad(0.7, 300, 500)
+    )
+    # SDK docstrings (ServerVad): threshold 0.5, prefix 300 ms, silence 500 ms when a client
+    # sets server_vad without them. UNCONFIRMED that live fills these exact values.
+    server_vad_fill: dict[str, Any] = field(default_factory=lambda: _server_vad(0.5, 300, 500))
+    # protocol.md §1.7 / §7: expires_at = created + 3600; session_expired after 60 minutes.
+    session_seconds: int = 3600
+    # protocol.md §2.1: these models reject turn detection ("VAD is not supported").
+    vadless_models: tuple[str, ...] = ("gpt-live-transcribe", "gpt-realtime-whisper")
+    # AudioTranscription: `languages` "Supported by gpt-transcribe and gpt-live-transcribe".
+    languages_models: tuple[str, ...] = ("gpt-transcribe", "gpt-live-transcribe")
+    # AudioTranscription docstring: "Prompt is not supported with gpt-realtime-whisper".
+    no_prompt_models: tuple[str, ...] = ("gpt-realtime-whisper",)
+    # The realtime model a `?model=` conversation session reports when none is given.
+    realtime_model: str = "gpt-realtime"
+    # [py3.51] "up to a maximum of 15 MiB" per input_audio_buffer.append.
+    max_append_bytes: int = 15 * 1024 * 1024
+    # [live-JP]: a commit needs at least 100 ms of audio since the previous commit.
+    min_commit_ms: float = 100.0

@@ -1,0 +1,252 @@
+"""The aiohttp adapter: sockets, pacing and files around the pure core.
+
+``create_app(config)`` builds the application: ``GET /v1/realtime`` (WebSocket),
+``POST /v1/realtime/client_secrets``, ``GET /healthz``. Every decision about the protocol is made
+by ``handshake`` and ``Session``; this module only moves frames, keeps time and writes the journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from mockrt.events import ErrorEvent, ErrorObject
+from mockrt.handshake import CloseAfterUpgrade, HttpReject, KeyStore, create_client_secret, decide
+from mockrt.ids import Ids, RandomIds
+from mockrt.journal import Entry, summarize
+from mockrt.options import Options
+from mockrt.session import Session
+from mockrt.turns import Transcriber
+
+__all__ = ["STATE", "Live", "ServerConfig", "ServerState", "create_app", "describe_violation"]
+
+log = logging.getLogger("mockrt")
+
+
+@dataclass
+class ServerConfig:
+    """What ``mockrt serve`` and the test fixtures configure."""
+
+    options: Options = field(default_factory=Options)
+    api_keys: frozenset[str] | None = None  # None: any sk-… key
+    journal_path: Path | None = None
+    ids: Callable[[], Ids] = RandomIds
+    transcriber: Callable[[], Transcriber] | None = None
+    speed: float = 1.0  # 0: as fast as possible
+    # 15 MiB of audio is 20 MiB of base64; larger frames are closed with 1009 by aiohttp.
+    max_frame_bytes: int = 32 * 1024 * 1024
+    wall_clock: Callable[[], float] = time.time
+
+
+@dataclass
+class Live:
+    session: Session
+    ws: web.WebSocketResponse
+    logged: int = 0  # journal entries already written / logged
+
+
+@dataclass
+class ServerState:
+    config: ServerConfig
+    keys: KeyStore
+    ids: Ids
+    live: dict[str, Live] = field(default_factory=dict)
+    finished: list[Session] = field(default_factory=list)
+    journal_file: IO[str] | None = None
+
+
+STATE = web.AppKey("mockrt_state", ServerState)
+
+
+def create_app(config: ServerConfig | None = None) -> web.Application:
+    """The mock's aiohttp application."""
+    config = config or ServerConfig()
+    app = web.Application(client_max_size=1024 * 1024)
+    app[STATE] = ServerState(config, KeyStore(config.api_keys), config.ids())
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/v1/realtime", _realtime)
+    app.router.add_post("/v1/realtime/client_secrets", _client_secrets)
+    app.on_startup.append(_open_journal)
+    app.on_shutdown.append(_close_sessions)
+    app.on_cleanup.append(_close_journal)
+    return app
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok", "sessions": len(request.app[STATE].live)})
+
+
+async def _client_secrets(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    decision = decide(
+        {}, request.headers, [], state.keys, state.config.options, state.config.wall_clock()
+    )
+    if isinstance(decision, HttpReject):
+        return web.json_response(decision.body, status=decision.status)
+    try:
+        body: Any = await request.json()
+    except ValueError:
+        body = None
+    status, payload = create_client_secret(
+        body, state.keys, state.config.options, state.ids, state.config.wall_clock()
+    )
+    return web.json_response(payload, status=status)
+
+
+async def _realtime(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    config = state.config
+    protocols = [
+        p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()
+    ]
+    decision = decide(
+        request.query, request.headers, protocols, state.keys, config.options, config.wall_clock()
+    )
+    if isinstance(decision, HttpReject):
+        return web.json_response(decision.body, status=decision.status)
+    ws = web.WebSocketResponse(
+        protocols=("realtime",) if decision.protocol else (),
+        max_msg_size=config.max_frame_bytes,
+        compress=False,  # perf-notes.md: permessage-deflate costs more than the whole pipeline
+        autoping=True,
+    )
+    await ws.prepare(request)
+    if isinstance(decision, CloseAfterUpgrade):
+        event = ErrorEvent(
+            event_id=state.ids.make("event"),
+            error=ErrorObject.model_validate(decision.error.wire(None)),
+        )
+        await ws.send_str(event.model_dump_json())
+        await ws.close(code=decision.code, message=decision.reason.encode())
+        return ws
+    session = Session(
+        intent=decision.intent,
+        options=config.options,
+        ids=state.ids,
+        started_at=config.wall_clock(),
+        initial=decision.minted.session if decision.minted else None,
+        model=decision.model,
+        transcriber=config.transcriber() if config.transcriber else None,
+    )
+    live = Live(session, ws)
+    state.live[session.id] = live
+    try:
+        await _serve(live, state)
+    finally:
+        session.close()
+        state.live.pop(session.id, None)
+        state.finished.append(session)
+        _flush_journal(live, state)
+    return ws
+
+
+async def _serve(live: Live, state: ServerState) -> None:
+    session, ws = live.session, live.ws
+    speed = state.config.speed
+    t0 = time.monotonic()
+
+    def clock() -> float:
+        return (time.monotonic() - t0) * (speed or 1.0)
+
+    wake = asyncio.Event()
+
+    async def sender() -> None:
+        while not ws.closed:
+            session.advance_to(clock())
+            while True:
+                for event in session.events_to_send():
+                    await ws.send_str(json.dumps(event, separators=(",", ":")))
+                pending = session.outbox.next_due()
+                if speed != 0 or pending is None:
+                    break
+                session.advance_to(pending)  # as fast as possible: jump to the next event
+            _flush_journal(live, state)
+            if session.close_request is not None and session.outbox.pending() == 0:
+                code, reason = session.close_request
+                await ws.close(code=code, message=reason.encode())
+                return
+            due = session.next_due()
+            timeout = None if due is None else max(0.0, (due - clock()) / (speed or 1.0))
+            wake.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout)
+
+    task = asyncio.create_task(sender())
+    try:
+        async for msg in ws:
+            session.advance_to(clock())
+            if msg.type == WSMsgType.TEXT:
+                session.receive_text(msg.data)
+            elif msg.type == WSMsgType.BINARY:
+                session.receive_bytes(msg.data)
+            else:
+                continue
+            wake.set()
+            if task.done():
+                break
+    finally:
+        if not task.done():
+            wake.set()
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+            await task
+
+
+def _flush_journal(live: Live, state: ServerState) -> None:
+    """Write new journal entries to the journal file and log new violations."""
+    entries = live.session.journal.entries
+    new = entries[live.logged :]
+    live.logged = len(entries)
+    for entry in new:
+        if state.journal_file is not None:
+            state.journal_file.write(entry.to_line() + "\n")
+        if entry.violation is not None:
+            log.info(describe_violation(live.session, entry))
+    if new and state.journal_file is not None:
+        state.journal_file.flush()
+
+
+def describe_violation(session: Session, entry: Entry) -> str:
+    """``session sess_x: client event #1 session.update (…) on a transcription session ->
+    rejected (invalid_parameter)``."""
+    v = entry.violation
+    assert v is not None
+    kind = "a transcription" if session.intent == "transcription" else "a realtime"
+    if v.client_index is None:
+        return f"session {session.id}: {v.message} -> error ({v.code})"
+    client = session.journal.client()
+    frame = client[v.client_index].event if v.client_index < len(client) else None
+    return (
+        f"session {session.id}: client event #{v.client_index + 1} {summarize(frame)} "
+        f"on {kind} session -> rejected ({v.code})"
+    )
+
+
+async def _open_journal(app: web.Application) -> None:
+    state = app[STATE]
+    if state.config.journal_path is not None:
+        state.journal_file = state.config.journal_path.open("a", encoding="utf-8")
+
+
+async def _close_sessions(app: web.Application) -> None:
+    """On shutdown every open session is closed with 1001 (going away)."""
+    state = app[STATE]
+    for live in list(state.live.values()):
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await live.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+
+
+async def _close_journal(app: web.Application) -> None:
+    state = app[STATE]
+    if state.journal_file is not None:
+        state.journal_file.close()
+        state.journal_file = None

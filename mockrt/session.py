@@ -1,0 +1,261 @@
+"""Session: the sans-I/O protocol core of one realtime connection.
+
+Client frames go in (``receive_text``, ``receive_bytes``), time is pushed in (``advance``,
+``advance_to``), server events come out (``events_to_send``), each a JSON-ready dict. Ids and the
+wall-clock start are injected, so tests compare whole events. Peer mistakes become ``error``
+events worded as the live API words them; caller mistakes raise ``InvalidState``.
+Must never import aiohttp or websockets (tests/test_purity.py checks).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from mockrt import errors
+from mockrt.errors import ErrorDetail
+from mockrt.events import (
+    ErrorEvent,
+    ErrorObject,
+    InputAudioBufferAppend,
+    InputAudioBufferClear,
+    InputAudioBufferCommit,
+    RealtimeSession,
+    RealtimeSessionRequest,
+    SessionCreated,
+    SessionUpdate,
+    SessionUpdated,
+    TranscriptionSession,
+    TranscriptionSessionRequest,
+)
+from mockrt.exceptions import InvalidState
+from mockrt.ids import CountingIds, Ids
+from mockrt.journal import Entry, Journal, Violation
+from mockrt.machine import State, next_state
+from mockrt.options import Options
+from mockrt.outbox import Outbox
+from mockrt.sessionconf import (
+    apply_realtime_update,
+    apply_update,
+    default_realtime_session,
+    default_session,
+)
+from mockrt.turns import ClientRef, InputAudio, Transcriber
+from mockrt.validation import Accepted, parse_client_text
+
+__all__ = ["Session"]
+
+Intent = Literal["transcription", "realtime"]
+
+
+class Session:
+    """One connection's protocol state: a transcription session or, far enough to tell them
+    apart, a realtime (conversation) session."""
+
+    def __init__(
+        self,
+        *,
+        intent: Intent = "transcription",
+        options: Options | None = None,
+        ids: Ids | None = None,
+        started_at: float = 0.0,
+        initial: TranscriptionSessionRequest | RealtimeSessionRequest | None = None,
+        model: str | None = None,
+        transcriber: Transcriber | None = None,
+    ) -> None:
+        self.options = options or Options()
+        self.ids: Ids = ids or CountingIds()
+        self.intent: Intent = intent
+        self.id = self.ids.make("sess")
+        self.state = State.OPEN
+        self.now = 0.0  # seconds since the session began
+        self.journal = Journal()
+        self.close_request: tuple[int, str] | None = None
+        self._client_count = 0
+        self._outbox = Outbox(self.journal, self.id)
+        expires_at = int(started_at) + self.options.session_seconds
+        self.config: TranscriptionSession | RealtimeSession
+        if intent == "transcription":
+            self.config = default_session(
+                self.id, expires_at, self.options, minted=initial is not None
+            )
+            if isinstance(initial, TranscriptionSessionRequest):
+                configured = apply_update(self.config, initial, self.options)
+                if isinstance(configured, TranscriptionSession):
+                    self.config = configured
+        else:
+            self.config = default_realtime_session(
+                self.id, expires_at, model or self.options.realtime_model
+            )
+            if isinstance(initial, RealtimeSessionRequest):
+                self.config = apply_realtime_update(self.config, initial.model_dump())
+        self.audio = InputAudio(self, transcriber)
+        self.emit(SessionCreated(event_id=self.ids.make("event"), session=self.config))
+
+    # --- time ------------------------------------------------------------------------------
+
+    def advance(self, ms: float) -> None:
+        """Move the session clock forward by ``ms`` milliseconds."""
+        self.advance_to(self.now + ms / 1000)
+
+    def advance_to(self, seconds: float) -> None:
+        """Move the session clock to ``seconds`` since the session began (never backwards)."""
+        if seconds < self.now:
+            return
+        self.now = seconds
+        if self.state is State.OPEN and self.now >= self.options.session_seconds:
+            self._expire()
+
+    def next_due(self) -> float | None:
+        """When (seconds since start) the next queued event is due, or None."""
+        due = self._outbox.next_due()
+        if self.state is State.OPEN:
+            expiry = float(self.options.session_seconds)
+            due = expiry if due is None else min(due, expiry)
+        return due
+
+    # --- output ----------------------------------------------------------------------------
+
+    def emit(
+        self, event: BaseModel, delay_ms: float = 0.0, violation: Violation | None = None
+    ) -> None:
+        """Queue a server event, due ``delay_ms`` from now."""
+        self._outbox.schedule(event, self.now + delay_ms / 1000, violation)
+
+    def events_to_send(self) -> list[dict[str, Any]]:
+        """The server events due now, in order (each a JSON-ready dict)."""
+        if self.state is State.CLOSED:
+            return []
+        return self._outbox.drain(self.now)
+
+    @property
+    def outbox(self) -> Outbox:
+        return self._outbox
+
+    # --- input -----------------------------------------------------------------------------
+
+    def receive_text(self, text: str) -> None:
+        """Handle one client text frame."""
+        self._transition("text_frame")
+        index = self._next_client_index()
+        result = parse_client_text(
+            text, transcription=self.intent == "transcription", options=self.options
+        )
+        if not isinstance(result, Accepted):
+            self._journal_client(index, result.raw)
+            if self.state is State.OPEN:
+                self.reject(result.error, ClientRef(index, result.event_type, result.event_id))
+            return
+        event = result.event
+        self._journal_client(index, self._journal_form(event, result.raw))
+        if self.state is not State.OPEN:
+            return
+        ref = ClientRef(index, event.type, event.event_id)
+        if isinstance(event, SessionUpdate):
+            self._session_update(event, ref)
+        elif isinstance(event, InputAudioBufferAppend):
+            self.audio.append(event.audio, ref)
+        elif isinstance(event, InputAudioBufferCommit):
+            self.audio.commit(ref)
+        elif isinstance(event, InputAudioBufferClear):
+            self.audio.clear(ref)
+
+    def receive_bytes(self, data: bytes) -> None:
+        """Handle one client binary frame: always an error, the connection stays usable."""
+        self._transition("binary_frame")
+        index = self._next_client_index()
+        self._journal_client(index, f"<binary frame of {len(data)} bytes>")
+        if self.state is State.OPEN:
+            self.reject(errors.binary_frame(), ClientRef(index, None, None))
+
+    def close(self) -> None:
+        """The connection is gone; later calls to ``receive_*`` raise ``InvalidState``."""
+        self.state = State.CLOSED
+
+    @property
+    def closed(self) -> bool:
+        return self.state is State.CLOSED
+
+    def request_close(self, code: int, reason: str, event: str = "close_fault") -> None:
+        """Ask the adapter to close the socket after flushing what is queued."""
+        if self.state is State.OPEN:
+            self._transition(event)
+            self.close_request = (code, reason)
+
+    # --- rules -----------------------------------------------------------------------------
+
+    def reject(self, detail: ErrorDetail, ref: ClientRef, delay_ms: float = 0.0) -> None:
+        """Send the ``error`` event for ``detail``, journaled with the rule and the cause."""
+        violation = Violation(
+            detail.rule.value, detail.code, detail.message, ref.index, ref.type, ref.event_id
+        )
+        event = ErrorEvent(
+            event_id=self.ids.make("event"),
+            error=ErrorObject(
+                type=detail.type,
+                code=detail.code,
+                message=detail.message,
+                param=detail.param,
+                event_id=ref.event_id,
+            ),
+        )
+        self.emit(event, delay_ms, violation)
+
+    def _session_update(self, event: SessionUpdate, ref: ClientRef) -> None:
+        request = event.session
+        if isinstance(self.config, TranscriptionSession) and isinstance(
+            request, TranscriptionSessionRequest
+        ):
+            updated = apply_update(self.config, request, self.options)
+            if isinstance(updated, ErrorDetail):
+                self.reject(updated, ref)
+                return
+            self.config = updated
+            self.audio.reconfigure()
+        elif isinstance(self.config, RealtimeSession):
+            self.config = apply_realtime_update(self.config, request.model_dump())
+        # The reply never echoes the client's event_id (session_update_event.py docstring).
+        self.emit(SessionUpdated(event_id=self.ids.make("event"), session=self.config))
+
+    def _expire(self) -> None:
+        minutes = self.options.session_seconds // 60
+        self.reject(errors.session_expired(minutes), ClientRef(None, None, None))
+        # UNCONFIRMED close code: the pattern of the beta close (4000, "<type>.<code>").
+        self.request_close(4000, "invalid_request_error.session_expired", "expire")
+
+    # --- bookkeeping -------------------------------------------------------------------------
+
+    def _transition(self, event: str) -> None:
+        state = next_state(self.state, event)
+        if state is None:
+            raise InvalidState(f"{event} is not allowed when the session is {self.state}")
+        self.state = state
+
+    def _next_client_index(self) -> int:
+        index = self._client_count
+        self._client_count += 1
+        return index
+
+    def _journal_form(self, event: BaseModel, raw: dict[str, Any] | None) -> Any:
+        if isinstance(event, InputAudioBufferAppend):
+            # Audio is not kept: an hour of appends is ~230 MB of base64.
+            form: dict[str, Any] = {
+                "type": event.type,
+                "audio": f"<{len(event.audio)} base64 chars>",
+            }
+            if event.event_id is not None:
+                form["event_id"] = event.event_id
+            return form
+        if raw is not None:
+            return raw
+        return event.model_dump(mode="json", exclude_unset=True)
+
+    def _journal_client(self, index: int, frame: Any) -> None:
+        if isinstance(frame, str):
+            try:
+                frame = json.loads(frame)
+            except ValueError:
+                pass
+        self.journal.add(Entry("client", self.now, self.id, frame, index))

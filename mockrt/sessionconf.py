@@ -1,0 +1,252 @@
+"""The session object: defaults, partial merge of updates, model-specific rules.
+
+``session.update`` semantics [py3.51 session_update_event.py]: "Only the fields that are present in
+the session.update are updated … To clear a field like turn_detection, pass null." A rejected update
+changes nothing. Must never import aiohttp or websockets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from mockrt import errors
+from mockrt.errors import ErrorDetail
+from mockrt.events import (
+    TRANSCRIPTION_MODELS,
+    AudioInputOut,
+    AudioOut,
+    AudioPCM,
+    NoiseReductionOut,
+    RealtimeSession,
+    RealtimeSessionRequest,
+    SemanticVad,
+    SemanticVadOut,
+    ServerVad,
+    ServerVadOut,
+    SessionRequest,
+    TranscriptionOut,
+    TranscriptionSession,
+    TranscriptionSessionRequest,
+)
+from mockrt.options import Options
+from mockrt.validation import breaks_session_rule, validation_error_detail
+
+__all__ = [
+    "apply_realtime_update",
+    "apply_update",
+    "default_realtime_session",
+    "default_session",
+    "validate_session_request",
+]
+
+TurnDetectionOut = ServerVadOut | SemanticVadOut
+_TURN_DETECTION: TypeAdapter[TurnDetectionOut] = TypeAdapter(TurnDetectionOut)
+_SESSION_REQUEST: TypeAdapter[SessionRequest] = TypeAdapter(SessionRequest)
+
+
+def _turn_detection_out(wire: dict[str, Any] | None) -> TurnDetectionOut | None:
+    return None if wire is None else _TURN_DETECTION.validate_python(wire)
+
+
+def default_session(
+    session_id: str, expires_at: int, options: Options, *, minted: bool = False
+) -> TranscriptionSession:
+    """A new transcription session with the live defaults (protocol.md §9.2)."""
+    turn_detection = options.minted_turn_detection if minted else options.default_turn_detection
+    return TranscriptionSession(
+        id=session_id,
+        expires_at=expires_at,
+        audio=AudioOut(
+            input=AudioInputOut(
+                format=AudioPCM(type="audio/pcm", rate=24000),
+                noise_reduction=None,
+                transcription=None,
+                turn_detection=_turn_detection_out(turn_detection),
+            )
+        ),
+        include=None,
+    )
+
+
+def validate_session_request(
+    data: object, transcription: bool | None, options: Options, prefix: str = "session"
+) -> TranscriptionSessionRequest | RealtimeSessionRequest | ErrorDetail:
+    """Validate a session object given outside a ``session.update`` (client_secrets body)."""
+    keys_count = options.realtime_keys == "rule"
+    if transcription is not None and breaks_session_rule(data, transcription, keys_count):
+        return (
+            errors.realtime_update_on_transcription(options.rule_wording)
+            if transcription
+            else errors.transcription_update_on_realtime()
+        )
+    try:
+        return _SESSION_REQUEST.validate_python(data)
+    except ValidationError as exc:
+        return validation_error_detail(exc, data, prefix)
+
+
+def _merge_turn_detection(
+    current: TurnDetectionOut | None, update: ServerVad | SemanticVad, options: Options
+) -> TurnDetectionOut:
+    given = update.model_dump(exclude_unset=True)
+    if isinstance(update, ServerVad):
+        base = (
+            current.model_dump()
+            if isinstance(current, ServerVadOut)
+            else dict(options.server_vad_fill)
+        )
+        return ServerVadOut.model_validate({**base, **given})
+    base = current.model_dump() if isinstance(current, SemanticVadOut) else {"eagerness": "auto"}
+    return SemanticVadOut.model_validate({**base, **given})
+
+
+def apply_update(
+    current: TranscriptionSession, request: TranscriptionSessionRequest, options: Options
+) -> TranscriptionSession | ErrorDetail:
+    """The session after ``request`` is merged in, or the error that rejects it."""
+    audio_input = current.audio.input
+    changes: dict[str, Any] = {}
+    explicit_turn_detection = False
+    requested = request.audio.input if request.audio is not None else None
+    if requested is not None:
+        given = requested.model_fields_set
+        if "format" in given:
+            changes["format"] = requested.format or AudioPCM(type="audio/pcm", rate=24000)
+        if "noise_reduction" in given:
+            nr = requested.noise_reduction
+            if nr is None:
+                changes["noise_reduction"] = None
+            else:
+                # "Omitting strength from a session update preserves the current strength."
+                base = audio_input.noise_reduction
+                changes["noise_reduction"] = NoiseReductionOut(
+                    type=nr.type if "type" in nr.model_fields_set else (base and base.type),
+                    strength=(
+                        nr.strength
+                        if "strength" in nr.model_fields_set
+                        else (base and base.strength)
+                    ),
+                )
+        if "transcription" in given:
+            tr = requested.transcription
+            # UNCONFIRMED: a transcription object replaces the previous one as a whole.
+            changes["transcription"] = (
+                None
+                if tr is None
+                else TranscriptionOut(
+                    model=tr.model,
+                    language=tr.language,
+                    languages=tr.languages,
+                    prompt=tr.prompt,
+                    keywords=tr.keywords,
+                )
+            )
+            if tr is not None:
+                error = _check_transcription(
+                    tr.model, tr.language, tr.languages, tr.prompt, options
+                )
+                if error is not None:
+                    return error
+        if "turn_detection" in given:
+            td = requested.turn_detection
+            explicit_turn_detection = td is not None
+            changes["turn_detection"] = (
+                None
+                if td is None
+                else _merge_turn_detection(audio_input.turn_detection, td, options)
+            )
+    new_input = audio_input.model_copy(update=changes)
+    model = new_input.transcription.model if new_input.transcription else None
+    if model in options.vadless_models and new_input.turn_detection is not None:
+        if explicit_turn_detection:
+            return errors.turn_detection_not_supported()
+        # LiveKit omits turn_detection for these models and works live (protocol.md §8.3), so
+        # an inherited default is dropped rather than rejected. UNCONFIRMED echo.
+        new_input = new_input.model_copy(update={"turn_detection": None})
+    session_changes: dict[str, Any] = {"audio": AudioOut(input=new_input)}
+    if "include" in request.model_fields_set:
+        session_changes["include"] = request.include
+    return current.model_copy(update=session_changes)
+
+
+def _check_transcription(
+    model: str | None,
+    language: str | None,
+    languages: list[str] | None,
+    prompt: str | None,
+    options: Options,
+) -> ErrorDetail | None:
+    param = "session.audio.input.transcription"
+    if model is not None and model not in TRANSCRIPTION_MODELS:
+        # UNCONFIRMED wording for an unknown transcription model; the SDK lists these values.
+        return errors.invalid_value(f"{param}.model", model, TRANSCRIPTION_MODELS)
+    if language is not None and languages is not None:
+        return errors.language_and_languages()
+    if languages is not None and model not in options.languages_models:
+        # UNCONFIRMED code; "languages parameter not supported" paraphrased in protocol.md §6.
+        return errors.invalid_value(f"{param}.model", model, options.languages_models)
+    if prompt and model in options.no_prompt_models:
+        return errors.prompt_not_supported(model or "")
+    return None
+
+
+def default_realtime_session(session_id: str, expires_at: int, model: str) -> RealtimeSession:
+    """A conversation session, shaped like the API reference example (protocol.md §1.4)."""
+    return RealtimeSession.model_validate(
+        {
+            "id": session_id,
+            "expires_at": expires_at,
+            "model": model,
+            "output_modalities": ["audio"],
+            "instructions": "",
+            "tools": [],
+            "tool_choice": "auto",
+            "max_output_tokens": "inf",
+            "tracing": None,
+            "truncation": "auto",
+            "prompt": None,
+            "audio": {
+                "input": {
+                    "format": {"type": "audio/pcm", "rate": 24000},
+                    "transcription": None,
+                    "noise_reduction": None,
+                    "turn_detection": {
+                        "type": "server_vad",
+                        "threshold": 0.5,
+                        "prefix_padding_ms": 300,
+                        "silence_duration_ms": 200,
+                        "idle_timeout_ms": None,
+                        "create_response": True,
+                        "interrupt_response": True,
+                    },
+                },
+                "output": {
+                    "format": {"type": "audio/pcm", "rate": 24000},
+                    "voice": "alloy",
+                    "speed": 1.0,
+                },
+            },
+            "include": None,
+        }
+    )
+
+
+def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def apply_realtime_update(current: RealtimeSession, update: dict[str, Any]) -> RealtimeSession:
+    """Conversation sessions are modelled loosely: the update is deep-merged as given."""
+    merged = _deep_merge(current.model_dump(), update)
+    merged.update(
+        type="realtime", object="realtime.session", id=current.id, expires_at=current.expires_at
+    )
+    return RealtimeSession.model_validate(merged)

@@ -1,0 +1,284 @@
+"""Client frame -> validated event, or the error the live API sends for it.
+
+The fast path is one ``validate_json`` (parse and validate at once, perf-notes.md); only a frame
+that fails it is parsed again to find the first violation and word it as the live API does.
+Pydantic errors map onto the live codes: ``unknown_parameter``, ``missing_required_parameter``,
+``invalid_value``, ``invalid_type``, ``*_above_max_value``. Must never import aiohttp or websockets.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from mockrt import errors
+from mockrt.errors import ErrorDetail
+from mockrt.events import (
+    CLIENT_EVENT_TYPES,
+    CLIENT_EVENTS,
+    ClientEvent,
+    RealtimeSessionRequest,
+    SessionUpdate,
+)
+from mockrt.options import Options
+
+__all__ = [
+    "Accepted",
+    "REALTIME_ONLY_KEYS",
+    "Rejected",
+    "breaks_session_rule",
+    "is_realtime_session",
+    "json_kind",
+    "parse_client_text",
+    "validation_error_detail",
+]
+
+# protocol.md §2.3 detection rule: any of these keys marks a realtime (conversation) session.
+REALTIME_ONLY_KEYS = frozenset(
+    {
+        "model",
+        "output_modalities",
+        "instructions",
+        "tools",
+        "tool_choice",
+        "voice",
+        "max_output_tokens",
+        "tracing",
+        "truncation",
+        "prompt",
+        "reasoning",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    event: ClientEvent
+    raw: dict[str, Any] | None  # parsed only when a later check needs the raw keys
+
+
+@dataclass(frozen=True)
+class Rejected:
+    error: ErrorDetail
+    raw: Any  # the parsed JSON, or the text when it is not JSON
+    event_type: str | None
+    event_id: str | None
+
+
+def json_kind(value: object) -> str:
+    """REST-style name of a JSON value's type: "a string", "an integer", "null", ..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a decimal"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "a value"
+
+
+def is_realtime_session(session: object, keys_count: bool = True) -> bool:
+    """True when a ``session.update.session`` is realtime-shaped (protocol.md §2.3); with
+    ``keys_count`` false only ``type: "realtime"`` (or no type) with realtime keys counts."""
+    if not isinstance(session, dict):
+        return False
+    if session.get("type") == "realtime":
+        return True
+    if not keys_count and session.get("type") == "transcription":
+        return False
+    if session.keys() & REALTIME_ONLY_KEYS:
+        return True
+    audio = session.get("audio")
+    return isinstance(audio, dict) and "output" in audio
+
+
+def breaks_session_rule(session: object, transcription: bool, keys_count: bool = True) -> bool:
+    """True when ``session`` is of the other kind than the session it is sent to."""
+    if transcription:
+        return is_realtime_session(session, keys_count)
+    return isinstance(session, dict) and session.get("type") == "transcription"
+
+
+def parse_client_text(text: str, *, transcription: bool, options: Options) -> Accepted | Rejected:
+    """Parse and validate one client text frame for a session of the given kind."""
+    rule_wording = options.rule_wording
+    keys_count = options.realtime_keys == "rule"
+    try:
+        event = CLIENT_EVENTS.validate_json(text)
+    except ValidationError:
+        pass
+    else:
+        if isinstance(event, SessionUpdate):
+            if isinstance(event.session, RealtimeSessionRequest) == transcription:
+                return Rejected(
+                    _rule(transcription, rule_wording), json.loads(text), event.type, event.event_id
+                )
+        return Accepted(event, None)
+    return _slow_path(
+        text, transcription=transcription, rule_wording=rule_wording, keys_count=keys_count
+    )
+
+
+def _rule(transcription: bool, wording: str) -> ErrorDetail:
+    if transcription:
+        return errors.realtime_update_on_transcription(wording)
+    return errors.transcription_update_on_realtime()
+
+
+def _slow_path(
+    text: str, *, transcription: bool, rule_wording: str, keys_count: bool
+) -> Accepted | Rejected:
+    try:
+        raw = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        return Rejected(errors.invalid_json(str(exc)), text, None, None)
+    if not isinstance(raw, dict):
+        return Rejected(errors.not_an_object(json_kind(raw)), raw, None, None)
+    event_id = raw.get("event_id") if isinstance(raw.get("event_id"), str) else None
+    event_type = raw.get("type")
+    if "type" not in raw:
+        return Rejected(errors.missing_required_parameter("type"), raw, None, event_id)
+    if not isinstance(event_type, str):
+        return Rejected(
+            errors.invalid_type("type", "a string", json_kind(event_type)), raw, None, event_id
+        )
+    if event_type not in CLIENT_EVENT_TYPES:
+        return Rejected(
+            errors.invalid_value("type", event_type, CLIENT_EVENT_TYPES), raw, event_type, event_id
+        )
+    if event_type == "session.update" and isinstance(raw.get("session"), dict):
+        if breaks_session_rule(raw["session"], transcription, keys_count):
+            return Rejected(_rule(transcription, rule_wording), raw, event_type, event_id)
+        if not transcription and raw["session"].get("type") == "realtime":
+            # Conversation sessions are only modelled far enough to tell them apart.
+            return Accepted(
+                CLIENT_EVENTS.validate_python({**raw, "session": {"type": "realtime"}}), raw
+            )
+    if event_type not in _MODELLED:
+        return Rejected(errors.unsupported_in_transcription(event_type), raw, event_type, event_id)
+    try:
+        event = CLIENT_EVENTS.validate_python(raw)
+    except ValidationError as exc:
+        return Rejected(validation_error_detail(exc, raw), raw, event_type, event_id)
+    return Accepted(event, raw)  # pragma: no cover - validate_json would have accepted it
+
+
+_MODELLED = frozenset(CLIENT_EVENT_TYPES[:4])
+
+
+def _param(loc: Sequence[int | str], raw: Any) -> str:
+    """Dotted param for a pydantic ``loc``: tags of discriminated unions are dropped by walking
+    the input, list indexes become ``[i]`` (REST style: ``messages[0].content``)."""
+    parts: list[str] = []
+    node = raw
+    for key in loc:
+        if isinstance(key, int) and isinstance(node, list) and key < len(node):
+            parts[-1:] = [f"{parts[-1]}[{key}]"] if parts else [f"[{key}]"]
+            node = node[key]
+        elif isinstance(node, dict) and key in node:
+            parts.append(str(key))
+            node = node[key]
+        elif isinstance(node, dict) and isinstance(key, str) and not _is_tag(key):
+            parts.append(key)  # a missing key: the walk ends here
+            node = None
+    return ".".join(parts)
+
+
+def _is_tag(key: str) -> bool:
+    return key in _TAGS
+
+
+# Discriminator values that pydantic inserts into ``loc`` for tagged unions.
+_TAGS = frozenset(
+    {
+        "server_vad",
+        "semantic_vad",
+        "audio/pcm",
+        "audio/pcmu",
+        "audio/pcma",
+        "transcription",
+        "realtime",
+        *CLIENT_EVENT_TYPES[:4],
+    }
+)
+
+_EXPECTED = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_from_float": "an integer",
+    "float_type": "a decimal",
+    "bool_type": "a boolean",
+    "list_type": "an array",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+    "dict_type": "an object",
+    "model_class": "an object",
+}
+
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'|(-?\d+(?:\.\d+)?)")
+
+
+def _values(expected: str) -> list[object]:
+    out: list[object] = []
+    for quoted, number in _QUOTED.findall(expected):
+        if quoted:
+            out.append(quoted)
+        elif number:
+            out.append(int(number) if number.lstrip("-").isdigit() else float(number))
+    return out
+
+
+def validation_error_detail(exc: ValidationError, raw: Any, prefix: str = "") -> ErrorDetail:
+    """The live-worded error for the first pydantic error of ``exc`` (``raw`` is the input)."""
+    detail: ErrorDetails = exc.errors(include_url=False)[0]
+    kind = detail["type"]
+    param = _param(detail["loc"], raw)
+    if prefix:
+        param = f"{prefix}.{param}" if param else prefix
+    ctx = detail.get("ctx", {})
+    value = detail.get("input")
+    if kind == "extra_forbidden":
+        return errors.unknown_parameter(param)
+    if kind == "missing":
+        return errors.missing_required_parameter(param)
+    if kind == "union_tag_not_found":
+        return errors.missing_required_parameter(
+            f"{param}.{ctx.get('discriminator', 'type')}".replace("'", "")
+        )
+    if kind == "union_tag_invalid":
+        tag_param = f"{param}.{str(ctx.get('discriminator', 'type')).strip(chr(39))}"
+        return errors.invalid_value(tag_param, ctx.get("tag"), _values(str(ctx["expected_tags"])))
+    if kind == "literal_error":
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            return errors.invalid_value(param, value, _values(str(ctx["expected"])))
+        return errors.invalid_type(param, _literal_kind(str(ctx["expected"])), json_kind(value))
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        above = kind.startswith("less")
+        limit = ctx.get("le", ctx.get("lt", ctx.get("ge", ctx.get("gt"))))
+        number_kind = "decimal" if isinstance(limit, float) else "integer"
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)
+        return errors.out_of_range(param, number_kind, above, limit, value)
+    expected = _EXPECTED.get(kind)
+    if expected is None:
+        expected = "a valid value"
+    return errors.invalid_type(param, expected, json_kind(value))
+
+
+def _literal_kind(expected: str) -> str:
+    return (
+        "an integer" if _values(expected) and isinstance(_values(expected)[0], int) else "a string"
+    )

@@ -1,0 +1,269 @@
+"""The aiohttp adapter on a real loopback socket, driven by a real websockets client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+from mockrt.ids import CountingIds
+from mockrt.server import ServerConfig
+from mockrt.testing import MockRealtimeServer
+
+RULE = "Passing a realtime session update event to a transcription session is not allowed."
+
+
+async def recv(ws: ClientConnection, timeout: float = 5.0) -> dict[str, Any]:
+    return dict(json.loads(await asyncio.wait_for(ws.recv(), timeout)))
+
+
+async def test_session_created_arrives_first(server: MockRealtimeServer) -> None:
+    async with websockets.connect(server.url, additional_headers=server.headers) as ws:
+        created = await recv(ws)
+    assert created["type"] == "session.created"
+    assert created["session"]["type"] == "transcription"
+    assert created["session"]["object"] == "realtime.transcription_session"
+
+
+async def test_realtime_update_before_reading_is_answered_after_session_created(
+    server: MockRealtimeServer,
+) -> None:
+    async with websockets.connect(server.url, additional_headers=server.headers) as ws:
+        await ws.send(
+            json.dumps(
+                {
+                    "type": "session.update",
+                    "session": {"type": "realtime", "model": "gpt-realtime-2.1"},
+                }
+            )
+        )
+        first, second = await recv(ws), await recv(ws)
+        assert first["type"] == "session.created"
+        assert second["error"]["message"] == RULE
+        await ws.send(json.dumps({"type": "session.update", "session": {"type": "transcription"}}))
+        assert (await recv(ws))["type"] == "session.updated"
+
+
+async def test_missing_key_gets_401_json_before_the_upgrade(server: MockRealtimeServer) -> None:
+    with pytest.raises(websockets.InvalidStatus) as info:
+        async with websockets.connect(server.url):
+            pass
+    response = info.value.response
+    assert response.status_code == 401
+    assert json.loads(response.body or b"{}")["error"]["type"] == "invalid_request_error"
+
+
+async def test_browser_subprotocols_authenticate_and_echo_realtime(
+    server: MockRealtimeServer,
+) -> None:
+    protocols = ["realtime", "openai-insecure-api-key.sk-from-browser"]
+    async with websockets.connect(server.url, subprotocols=protocols) as ws:  # type: ignore[arg-type]
+        assert ws.subprotocol == "realtime"
+        assert (await recv(ws))["type"] == "session.created"
+
+
+async def test_beta_header_gets_error_then_close_4000(server: MockRealtimeServer) -> None:
+    headers = {**server.headers, "OpenAI-Beta": "realtime=v1"}
+    async with websockets.connect(server.url, additional_headers=headers) as ws:
+        error = await recv(ws)
+        with pytest.raises(websockets.ConnectionClosed):
+            await recv(ws)
+    assert error["error"]["code"] == "beta_api_shape_disabled"
+    assert ws.close_code == 4000
+    assert ws.close_reason == "invalid_request_error.beta_api_shape_disabled"
+
+
+async def test_model_with_intent_gets_invalid_model_then_close_4000(
+    server: MockRealtimeServer,
+) -> None:
+    url = server.url + "&model=gpt-realtime-whisper"
+    async with websockets.connect(url, additional_headers=server.headers) as ws:
+        error = await recv(ws)
+        with pytest.raises(websockets.ConnectionClosed):
+            await recv(ws)
+    assert error["error"]["code"] == "invalid_model"
+    assert ws.close_code == 4000
+
+
+async def test_model_query_opens_a_realtime_session(server: MockRealtimeServer) -> None:
+    url = f"{server.ws_base_url}/realtime?model=gpt-realtime"
+    async with websockets.connect(url, additional_headers=server.headers) as ws:
+        created = await recv(ws)
+        assert created["session"]["type"] == "realtime"
+        await ws.send(json.dumps({"type": "session.update", "session": {"type": "transcription"}}))
+        error = await recv(ws)
+    assert error["error"]["message"] == (
+        "Passing a transcription session update event to a realtime session is not allowed."
+    )
+
+
+async def mint(server: MockRealtimeServer, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{server.http_url}/realtime/client_secrets", json=body, headers=server.headers
+        ) as response,
+    ):
+        return response.status, dict(await response.json())
+
+
+async def test_ephemeral_key_opens_a_session_with_its_configuration(
+    server: MockRealtimeServer,
+) -> None:
+    status, secret = await mint(
+        server,
+        {
+            "session": {
+                "type": "transcription",
+                "audio": {
+                    "input": {
+                        "noise_reduction": {"type": "far_field"},
+                        "transcription": {
+                            "language": "en",
+                            "model": "gpt-4o-mini-transcribe",
+                            "prompt": "Expect technology terms.",
+                        },
+                    }
+                },
+                "include": ["item.input_audio_transcription.logprobs"],
+            }
+        },
+    )
+    assert status == 200
+    headers = {"Authorization": f"Bearer {secret['value']}"}
+    async with websockets.connect(server.url, additional_headers=headers) as ws:
+        created = await recv(ws)
+    audio = created["session"]["audio"]["input"]
+    assert audio["noise_reduction"] == {"type": "far_field"}
+    assert audio["transcription"] == {
+        "model": "gpt-4o-mini-transcribe",
+        "language": "en",
+        "prompt": "Expect technology terms.",
+    }
+    assert audio["turn_detection"] == {
+        "type": "server_vad",
+        "threshold": 0.7,
+        "prefix_padding_ms": 300,
+        "silence_duration_ms": 500,
+    }
+    assert created["session"]["include"] == ["item.input_audio_transcription.logprobs"]
+
+
+async def test_client_secrets_needs_a_key(server: MockRealtimeServer) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{server.http_url}/realtime/client_secrets", json={}) as response,
+    ):
+        assert response.status == 401
+
+
+async def test_malformed_frames_never_break_the_connection_or_other_sessions(
+    server: MockRealtimeServer,
+) -> None:
+    async with (
+        websockets.connect(server.url, additional_headers=server.headers) as bystander,
+        websockets.connect(server.url, additional_headers=server.headers) as ws,
+    ):
+        await recv(bystander)
+        await recv(ws)
+        frames: list[str | bytes] = [
+            "nope",
+            b"\x00\xff binary",
+            "[]",
+            "{}",
+            '{"type": 1}',
+            '{"type": "x.y"}',
+            '{"type": "input_audio_buffer.append", "audio": "!!!not base64!!!"}',
+            '{"type": "session.update", "session": 5}',
+            "{" * 5000,
+            json.dumps(
+                {"type": "session.update", "session": {"type": "transcription", "x": "y" * 100_000}}
+            ),
+        ]
+        for frame in frames:
+            await ws.send(frame)
+            reply = await recv(ws)
+            assert reply["type"] == "error", (frame, reply)
+            assert "Traceback" not in json.dumps(reply)
+        await ws.send(json.dumps({"type": "session.update", "session": {"type": "transcription"}}))
+        assert (await recv(ws))["type"] == "session.updated"
+        await bystander.send(
+            json.dumps({"type": "session.update", "session": {"type": "transcription"}})
+        )
+        assert (await recv(bystander))["type"] == "session.updated"
+
+
+async def test_journal_file_has_every_frame_both_ways_and_no_keys(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    config = ServerConfig(ids=CountingIds, speed=0, journal_path=path)
+    async with MockRealtimeServer(config) as server:
+        server.api_key = "sk-secret-abcdefghijklmnop"
+        async with websockets.connect(server.url, additional_headers=server.headers) as ws:
+            await recv(ws)
+            await ws.send(
+                json.dumps(
+                    {
+                        "type": "session.update",
+                        "event_id": "c1",
+                        "session": {
+                            "type": "realtime",
+                            "instructions": "sk-secret-abcdefghijklmnop",
+                        },
+                    }
+                )
+            )
+            await recv(ws)
+    text = path.read_text()
+    assert "abcdefghijklmnop" not in text
+    records = [json.loads(line) for line in text.splitlines()]
+    assert [(r["direction"], r["event"]["type"]) for r in records] == [
+        ("server", "session.created"),
+        ("client", "session.update"),
+        ("server", "error"),
+    ]
+    for r in records:
+        assert set(r) >= {"direction", "time", "session", "event"}
+        assert r["session"] == "sess_0001"
+    assert records[2]["violation"]["rule"] == "realtime-update-on-transcription-session"
+    assert records[2]["violation"]["client_event"] == {
+        "index": 0,
+        "type": "session.update",
+        "event_id": "c1",
+    }
+
+
+async def test_violation_is_logged_as_one_readable_line(
+    server: MockRealtimeServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="mockrt")
+    async with websockets.connect(server.url, additional_headers=server.headers) as ws:
+        await ws.send(
+            json.dumps(
+                {
+                    "type": "session.update",
+                    "session": {"type": "realtime", "model": "gpt-realtime-2.1"},
+                }
+            )
+        )
+        await recv(ws)
+        await recv(ws)
+    lines = [r.getMessage() for r in caplog.records if "rejected" in r.getMessage()]
+    assert lines == [
+        f"session {server.sessions[0].id}: client event #1 session.update "
+        '(session.type="realtime", model="gpt-realtime-2.1") on a transcription session '
+        "-> rejected (invalid_parameter)"
+    ]
+
+
+async def test_healthz_answers_200(server: MockRealtimeServer) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"http://127.0.0.1:{server.port}/healthz") as response,
+    ):
+        assert response.status == 200
