@@ -1,21 +1,28 @@
-"""The command line: ``mockrt serve`` (more subcommands register themselves here)."""
+"""The command line: ``mockrt serve`` here; other subcommands live in the modules of
+``SUBCOMMANDS``, each with ``register(subparsers)`` setting ``func`` on its parser."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import signal
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from aiohttp import web
 
 from mockrt.options import Options
+from mockrt.script import ScriptedTranscriber, ScriptError, load_script
 from mockrt.server import ServerConfig, create_app
 
-__all__ = ["build_parser", "main"]
+__all__ = ["SUBCOMMANDS", "build_parser", "main"]
+
+# Modules that add subcommands: each has register(subparsers: argparse._SubParsersAction).
+SUBCOMMANDS: tuple[str, ...] = ()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.add_argument(
+        "--script",
+        type=Path,
+        metavar="FILE",
+        help="YAML/JSON script of the turns' transcripts and faults "
+        "(default text: 'turn N: X.XX s of speech')",
+    )
+    serve.add_argument(
         "--speed",
         type=float,
         default=1.0,
@@ -61,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
         "or HTTP 400 at the handshake (older)",
     )
     serve.set_defaults(func=_serve)
+    for module in SUBCOMMANDS:
+        importlib.import_module(module).register(sub)
     return parser
 
 
@@ -78,7 +94,15 @@ def _serve(args: argparse.Namespace) -> int:
     if args.speed < 0:
         raise SystemExit("mockrt serve: --speed must be >= 0")
     options = Options(rule_wording=args.rule_wording, model_with_intent=args.model_with_intent)
+    transcriber = None
+    if args.script is not None:
+        try:
+            script = load_script(args.script)
+        except ScriptError as exc:
+            raise SystemExit(f"mockrt serve: {exc}") from exc
+        transcriber = partial(ScriptedTranscriber, script)
     config = ServerConfig(
+        transcriber=transcriber,
         options=options,
         api_keys=frozenset(args.api_keys) if args.api_keys else None,
         journal_path=args.journal,

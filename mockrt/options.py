@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mockrt.vad import VadConfig
+
 __all__ = ["Options"]
 
 
@@ -62,3 +64,6 @@ class Options:
     max_append_bytes: int = 15 * 1024 * 1024
     # [live-JP]: a commit needs at least 100 ms of audio since the previous commit.
     min_commit_ms: float = 100.0
+    # Turn detection knobs that are not on the wire: frame length, minimum speech, and the
+    # threshold -> energy mapping (mockrt/vad.py: voiced when level >= floor + t*(ceiling-floor)).
+    vad: VadConfig = field(default_factory=VadConfig)

@@ -1,7 +1,7 @@
 """The outbox: server events with due times, drained in order; journaled when drained.
 
-Events are ordered by (due time, order of scheduling). Faults that drop, duplicate or delay an
-event type are applied here, at scheduling time. Must never import aiohttp or websockets.
+Events are ordered by (due time, order of scheduling). A close marker (a scripted close fault)
+stops the drain: nothing queued after it is sent. Must never import aiohttp or websockets.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ __all__ = ["Outbox"]
 class _Scheduled:
     due: float
     seq: int
-    event: dict[str, Any] = field(compare=False)
+    event: dict[str, Any] | None = field(compare=False)  # None: a close marker
     violation: Violation | None = field(compare=False, default=None)
+    close: tuple[int, str] | None = field(compare=False, default=None)
 
 
 class Outbox:
@@ -35,21 +36,17 @@ class Outbox:
         self._journal = journal
         self._session_id = session_id
         self.sent_count = 0
-        self.drop: set[str] = set()
-        self.duplicate: set[str] = set()
-        self.delay_ms: dict[str, float] = {}
+        self.close: tuple[int, str] | None = None  # set when a close marker was reached
 
     def schedule(self, event: BaseModel, due: float, violation: Violation | None = None) -> None:
         """Queue ``event`` to be sent at ``due`` seconds since the session began."""
-        wire = dump(event)
-        event_type = wire["type"]
-        if event_type in self.drop:
-            return
-        due += self.delay_ms.get(event_type, 0.0) / 1000
-        copies = 2 if event_type in self.duplicate else 1
-        for _ in range(copies):
-            self._seq += 1
-            heapq.heappush(self._heap, _Scheduled(due, self._seq, wire, violation))
+        self._seq += 1
+        heapq.heappush(self._heap, _Scheduled(due, self._seq, dump(event), violation))
+
+    def schedule_close(self, due: float, code: int, reason: str) -> None:
+        """Close the socket once everything queued before this point has been sent."""
+        self._seq += 1
+        heapq.heappush(self._heap, _Scheduled(due, self._seq, None, None, (code, reason)))
 
     def next_due(self) -> float | None:
         return self._heap[0].due if self._heap else None
@@ -57,21 +54,23 @@ class Outbox:
     def pending(self) -> int:
         return len(self._heap)
 
-    def drain(self, now: float) -> list[dict[str, Any]]:
-        """Events due at ``now``, in order, journaled as sent."""
+    def drain(self, now: float, limit: int | None = None) -> list[dict[str, Any]]:
+        """Events due at ``now`` (at most ``limit``), in order, journaled as sent."""
         out: list[dict[str, Any]] = []
-        while self._heap and self._heap[0].due <= now:
+        while self._heap and self._heap[0].due <= now and self.close is None:
+            if limit is not None and len(out) >= limit:
+                break
             item = heapq.heappop(self._heap)
-            stamp = now if now != float("inf") else item.due
+            if item.event is None:
+                self.close = item.close
+                break
             self._journal.add(
-                Entry(
-                    "server", stamp, self._session_id, item.event, self.sent_count, item.violation
-                )
+                Entry("server", now, self._session_id, item.event, self.sent_count, item.violation)
             )
             self.sent_count += 1
             out.append(item.event)
         return out
 
-    def drain_all(self) -> list[dict[str, Any]]:
-        """Every queued event regardless of due time (used when closing)."""
-        return self.drain(float("inf"))
+    def clear(self) -> None:
+        """Forget everything queued (the socket is closing)."""
+        self._heap.clear()

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -41,6 +41,7 @@ class ServerConfig:
     journal_path: Path | None = None
     ids: Callable[[], Ids] = RandomIds
     transcriber: Callable[[], Transcriber] | None = None
+    persona: Literal["ga", "beta"] = "ga"
     speed: float = 1.0  # 0: as fast as possible
     # 15 MiB of audio is 20 MiB of base64; larger frames are closed with 1009 by aiohttp.
     max_frame_bytes: int = 32 * 1024 * 1024
@@ -170,7 +171,7 @@ async def _serve(live: Live, state: ServerState) -> None:
                     break
                 session.advance_to(pending)  # as fast as possible: jump to the next event
             _flush_journal(live, state)
-            if session.close_request is not None and session.outbox.pending() == 0:
+            if session.close_request is not None:
                 code, reason = session.close_request
                 await ws.close(code=code, message=reason.encode())
                 return

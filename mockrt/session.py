@@ -36,6 +36,8 @@ from mockrt.journal import Entry, Journal, Violation
 from mockrt.machine import State, next_state
 from mockrt.options import Options
 from mockrt.outbox import Outbox
+from mockrt.persona import GA, Persona
+from mockrt.script import Close, Delay, Drop, Duplicate, Fault, InjectError, ScriptedTranscriber
 from mockrt.sessionconf import (
     apply_realtime_update,
     apply_update,
@@ -64,8 +66,10 @@ class Session:
         initial: TranscriptionSessionRequest | RealtimeSessionRequest | None = None,
         model: str | None = None,
         transcriber: Transcriber | None = None,
+        persona: Persona = GA,
     ) -> None:
         self.options = options or Options()
+        self.persona = persona
         self.ids: Ids = ids or CountingIds()
         self.intent: Intent = intent
         self.id = self.ids.make("sess")
@@ -73,6 +77,7 @@ class Session:
         self.now = 0.0  # seconds since the session began
         self.journal = Journal()
         self.close_request: tuple[int, str] | None = None
+        self._expired = False
         self._client_count = 0
         self._outbox = Outbox(self.journal, self.id)
         expires_at = int(started_at) + self.options.session_seconds
@@ -92,6 +97,19 @@ class Session:
             if isinstance(initial, RealtimeSessionRequest):
                 self.config = apply_realtime_update(self.config, initial.model_dump())
         self.audio = InputAudio(self, transcriber)
+        # Session-level faults come from the script (turn-level ones travel in each TurnPlan).
+        script_faults: tuple[Fault, ...] = ()
+        if isinstance(self.audio.transcriber, ScriptedTranscriber):
+            script_faults = self.audio.transcriber.script.faults
+        self.faults: tuple[Fault, ...] = script_faults
+        self._event_faults = sorted(
+            (
+                f
+                for f in script_faults
+                if isinstance(f, InjectError | Close) and f.after_event is not None
+            ),
+            key=lambda f: f.after_event or 0,
+        )
         self.emit(SessionCreated(event_id=self.ids.make("event"), session=self.config))
 
     # --- time ------------------------------------------------------------------------------
@@ -105,13 +123,13 @@ class Session:
         if seconds < self.now:
             return
         self.now = seconds
-        if self.state is State.OPEN and self.now >= self.options.session_seconds:
+        if not self._expired and self.now >= self.options.session_seconds:
             self._expire()
 
     def next_due(self) -> float | None:
         """When (seconds since start) the next queued event is due, or None."""
         due = self._outbox.next_due()
-        if self.state is State.OPEN:
+        if not self._expired:
             expiry = float(self.options.session_seconds)
             due = expiry if due is None else min(due, expiry)
         return due
@@ -119,16 +137,65 @@ class Session:
     # --- output ----------------------------------------------------------------------------
 
     def emit(
-        self, event: BaseModel, delay_ms: float = 0.0, violation: Violation | None = None
+        self,
+        event: BaseModel,
+        delay_ms: float = 0.0,
+        violation: Violation | None = None,
+        turn: int | None = None,
     ) -> None:
-        """Queue a server event, due ``delay_ms`` from now."""
-        self._outbox.schedule(event, self.now + delay_ms / 1000, violation)
+        """Queue a server event, due ``delay_ms`` from now; drop, duplicate and delay faults
+        for its type (and its turn, when it belongs to one) apply here."""
+        event_type = getattr(event, "type", None)
+        copies = 1
+        for fault in self.faults:
+            if not isinstance(fault, Drop | Duplicate | Delay) or fault.event_type != event_type:
+                continue
+            if fault.turn is not None and fault.turn != turn:
+                continue
+            if isinstance(fault, Drop):
+                return
+            if isinstance(fault, Duplicate):
+                copies = 2
+            else:
+                delay_ms += fault.ms
+        for _ in range(copies):
+            self._outbox.schedule(event, self.now + delay_ms / 1000, violation)
+
+    def fire(self, fault: InjectError | Close, at_ms: float = 0.0) -> None:
+        """Carry out a scripted error injection or close, due ``at_ms`` from now (``-inf``:
+        before anything already queued)."""
+        if isinstance(fault, InjectError):
+            error = fault.error.model_copy(update={"event_id": None})
+            self._outbox.schedule(
+                ErrorEvent(event_id=self.ids.make("event"), error=error), self.now + at_ms / 1000
+            )
+        else:
+            self._outbox.schedule_close(self.now + at_ms / 1000, fault.code, fault.reason)
 
     def events_to_send(self) -> list[dict[str, Any]]:
         """The server events due now, in order (each a JSON-ready dict)."""
         if self.state is State.CLOSED:
             return []
-        return self._outbox.drain(self.now)
+        out: list[dict[str, Any]] = []
+        while True:
+            limit = None
+            if self._event_faults:
+                limit = max(0, (self._event_faults[0].after_event or 0) - self._outbox.sent_count)
+            out.extend(self._outbox.drain(self.now, limit))
+            if self._outbox.close is not None:
+                code, reason = self._outbox.close
+                self.request_close(code, reason, "expire" if self._expired else "close_fault")
+                return out
+            if not self._event_faults or self._outbox.sent_count < (
+                self._event_faults[0].after_event or 0
+            ):
+                return out
+            # An event-count fault acts right after the N-th event, before anything queued.
+            fault = self._event_faults.pop(0)
+            if isinstance(fault, Close):
+                self._outbox.close = (fault.code, fault.reason)
+            else:
+                self.fire(fault, at_ms=float("-inf"))
 
     @property
     def outbox(self) -> Outbox:
@@ -179,7 +246,8 @@ class Session:
         return self.state is State.CLOSED
 
     def request_close(self, code: int, reason: str, event: str = "close_fault") -> None:
-        """Ask the adapter to close the socket after flushing what is queued."""
+        """Ask the adapter to close the socket once the events due now are sent; anything
+        scheduled later is never sent."""
         if self.state is State.OPEN:
             self._transition(event)
             self.close_request = (code, reason)
@@ -220,10 +288,11 @@ class Session:
         self.emit(SessionUpdated(event_id=self.ids.make("event"), session=self.config))
 
     def _expire(self) -> None:
+        self._expired = True
         minutes = self.options.session_seconds // 60
         self.reject(errors.session_expired(minutes), ClientRef(None, None, None))
         # UNCONFIRMED close code: the pattern of the beta close (4000, "<type>.<code>").
-        self.request_close(4000, "invalid_request_error.session_expired", "expire")
+        self._outbox.schedule_close(self.now, 4000, "invalid_request_error.session_expired")
 
     # --- bookkeeping -------------------------------------------------------------------------
 

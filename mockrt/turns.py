@@ -3,19 +3,26 @@
 Owns the ``input_audio_buffer.*`` client events and every event a turn produces, in the live
 order (protocol.md §5.1, §5.2): ``speech_started`` → ``speech_stopped`` → ``committed`` →
 ``conversation.item.added`` → ``conversation.item.done`` → deltas → ``completed`` (or ``failed``).
+Positions are milliseconds of audio since the session began, whatever the format. Models without
+VAD (gpt-live-transcribe, gpt-realtime-whisper) stream deltas before the commit live [live-JP];
+here all but the last delta of such a turn are sent just before its ``committed``, with the
+item's id — the live order, with the timing collapsed to the commit (an approximation).
 Must never import aiohttp or websockets.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
 
 from mockrt import errors
 from mockrt.audio import FORMATS, AudioFormatSpec, decode_base64, decoded_length
 from mockrt.events import (
+    LOGPROBS,
     ConversationItemAdded,
+    ConversationItemCreated,
     ConversationItemDone,
     InputAudioBufferCleared,
     InputAudioBufferCommitted,
@@ -26,18 +33,25 @@ from mockrt.events import (
     InputAudioTranscriptionCompleted,
     InputAudioTranscriptionDelta,
     InputAudioTranscriptionFailed,
+    TranscriptionLanguage,
     TranscriptionSession,
     UserAudioItem,
 )
-from mockrt.script import ScriptedTranscriber, Transcriber, TurnPlan, TurnRequest
+from mockrt.script import (
+    Close,
+    InjectError,
+    ScriptedTranscriber,
+    Transcriber,
+    TurnPlan,
+    TurnPoint,
+    TurnRequest,
+)
 from mockrt.vad import IdleTimeout, SpeechStarted, SpeechStopped, TurnDetector, VadConfig
 
 if TYPE_CHECKING:
     from mockrt.session import Session
 
 __all__ = ["ClientRef", "InputAudio", "Transcriber"]
-
-LOGPROBS = "item.input_audio_transcription.logprobs"
 
 
 @dataclass(frozen=True)
@@ -55,15 +69,16 @@ class InputAudio:
     def __init__(self, session: Session, transcriber: Transcriber | None = None) -> None:
         self._session = session
         self.transcriber: Transcriber = transcriber or ScriptedTranscriber()
-        self.received_bytes = 0  # every byte appended in the session
-        self.buffer_start_bytes = 0  # where the uncommitted buffer begins
-        self.turns = 0
+        self.received_ms = 0.0  # all audio appended in the session
+        self.buffer_start_ms = 0.0  # where the uncommitted buffer begins
+        self.turns = 0  # committed turns
         self.last_item_id: str | None = None
         self.pending_item_id: str | None = None  # announced by speech_started
         self.speech_ms = 0.0  # speech detected in the uncommitted buffer
-        self._speech_start_ms: int | None = None
+        self._started_ms = 0  # audio_start_ms of the speech in progress
         self.spec: AudioFormatSpec = FORMATS["audio/pcm"]
         self.detector: TurnDetector | None = None
+        self._detector_config: VadConfig | None = None
         self.reconfigure()
 
     # --- configuration ---------------------------------------------------------------------
@@ -72,29 +87,29 @@ class InputAudio:
         """Follow the session's format and turn detection after a ``session.update``."""
         config = self._session.config
         if not isinstance(config, TranscriptionSession):
-            self.detector = None
             return
         audio_input = config.audio.input
         spec = FORMATS[audio_input.format.type]
         td = audio_input.turn_detection
-        wire = None if td is None else td.model_dump(mode="json")
-        if spec != self.spec or wire != self._detector_wire():
-            self.spec = spec
-            self.detector = None
-            if wire is not None:
-                self.detector = TurnDetector(VadConfig.from_turn_detection(wire), spec)
-                self.detector.skip_to(self._ms(self.received_bytes))
-            self._wire = wire
-
-    def _detector_wire(self) -> object:
-        return getattr(self, "_wire", None) if self.detector is not None else None
-
-    def _ms(self, n_bytes: int) -> float:
-        return n_bytes / self.spec.bytes_per_ms
+        vad = None
+        if td is not None:
+            vad = VadConfig.from_turn_detection(
+                td.model_dump(mode="json"), base=self._session.options.vad
+            )
+        if spec == self.spec and vad == self._detector_config:
+            return
+        if self.detector is not None and self.detector.in_speech:
+            self._stop_speech()  # the turn's item id stays announced for the next commit
+        self.spec = spec
+        self._detector_config = vad
+        self.detector = None
+        if vad is not None:
+            self.detector = TurnDetector(vad, spec)
+            self.detector.skip_to(self.received_ms)
 
     @property
     def buffered_ms(self) -> float:
-        return self._ms(self.received_bytes - self.buffer_start_bytes)
+        return self.received_ms - self.buffer_start_ms
 
     # --- client events ---------------------------------------------------------------------
 
@@ -113,34 +128,49 @@ class InputAudio:
         if len(raw) % self.spec.sample_bytes:
             session.reject(errors.partial_sample(len(raw), self.spec.sample_bytes), ref)
             return
-        if self.detector is None:
-            self.received_bytes += len(raw)
-            return
-        for vad_event in self.detector.feed(raw):
-            self._on_vad(vad_event)
-        self.received_bytes += len(raw)
+        self.received_ms += self.spec.ms_for_bytes(len(raw))
+        if self.detector is not None:
+            for vad_event in self.detector.feed(raw):
+                self._on_vad(vad_event)
 
     def commit(self, ref: ClientRef) -> None:
         """``input_audio_buffer.commit``: at least ``min_commit_ms`` since the last commit."""
         session = self._session
         buffered = self.buffered_ms
         if buffered < session.options.min_commit_ms:
+            # [live-JP]: no committed; the error carries the commit's event_id.
             session.reject(errors.commit_empty(buffered), ref)
             return
-        if self.detector is not None and self.detector.in_speech:
-            # A manual commit during speech closes the turn the VAD announced.
-            self.speech_ms += self._ms(self.received_bytes) - (self._speech_start_ms or 0)
+        if self.detector is not None:
+            if self.detector.in_speech:
+                # A manual commit during speech closes the turn speech_started announced.
+                self.speech_ms += self.received_ms - self.detector.onset_ms
+                self._stop_speech()
             self.detector.reset()
-        self._commit(self.received_bytes)
+        self._commit(self.received_ms)
+
+    def _stop_speech(self) -> None:
+        """End a speech in progress at the current position (manual commit or clear), so every
+        speech_started gets its speech_stopped. UNCONFIRMED: the live API's events here."""
+        session = self._session
+        assert self.detector is not None and self.pending_item_id is not None
+        end = max(round(self.received_ms), self._started_ms + 1)
+        session.emit(
+            InputAudioBufferSpeechStopped(
+                event_id=session.ids.make("event"), audio_end_ms=end, item_id=self.pending_item_id
+            ),
+            turn=self.turns + 1,
+        )
 
     def clear(self, ref: ClientRef) -> None:
         """``input_audio_buffer.clear`` → ``input_audio_buffer.cleared``."""
-        self.buffer_start_bytes = self.received_bytes
+        if self.detector is not None:
+            if self.detector.in_speech:
+                self._stop_speech()
+            self.detector.reset()
+        self.buffer_start_ms = self.received_ms
         self.speech_ms = 0.0
         self.pending_item_id = None
-        self._speech_start_ms = None
-        if self.detector is not None:
-            self.detector.reset()
         session = self._session
         session.emit(InputAudioBufferCleared(event_id=session.ids.make("event")))
 
@@ -148,121 +178,148 @@ class InputAudio:
 
     def _on_vad(self, vad_event: SpeechStarted | SpeechStopped | IdleTimeout) -> None:
         session = self._session
+        ids = session.ids
+        upcoming = self.turns + 1
         if isinstance(vad_event, SpeechStarted):
-            self.pending_item_id = session.ids.make("item")
-            self._speech_start_ms = vad_event.audio_start_ms
+            self.pending_item_id = ids.make("item")
+            self._started_ms = vad_event.audio_start_ms
             session.emit(
                 InputAudioBufferSpeechStarted(
-                    event_id=session.ids.make("event"),
+                    event_id=ids.make("event"),
                     audio_start_ms=vad_event.audio_start_ms,
                     item_id=self.pending_item_id,
-                )
+                ),
+                turn=upcoming,
             )
         elif isinstance(vad_event, SpeechStopped):
-            item_id = self.pending_item_id or session.ids.make("item")
+            item_id = self.pending_item_id or ids.make("item")
             self.pending_item_id = item_id
             session.emit(
                 InputAudioBufferSpeechStopped(
-                    event_id=session.ids.make("event"),
-                    audio_end_ms=vad_event.audio_end_ms,
-                    item_id=item_id,
-                )
+                    event_id=ids.make("event"), audio_end_ms=vad_event.audio_end_ms, item_id=item_id
+                ),
+                turn=upcoming,
             )
-            start = self._speech_start_ms or 0
-            self.speech_ms += max(0, vad_event.audio_end_ms - start)
-            self._speech_start_ms = None
-            # server_vad auto-commits the buffer up to the end of the turn.
-            self._commit(math.ceil(vad_event.audio_end_ms * self.spec.bytes_per_ms))
+            assert self.detector is not None
+            voiced_end = vad_event.audio_end_ms - self.detector.config.silence_duration_ms
+            self.speech_ms += max(0.0, voiced_end - self.detector.onset_ms)
+            # server_vad commits the buffer up to the end of the turn by itself.
+            self._commit(float(vad_event.audio_end_ms))
         else:
-            item_id = session.ids.make("item")
+            item_id = ids.make("item")
             session.emit(
                 InputAudioBufferTimeoutTriggered(
-                    event_id=session.ids.make("event"),
+                    event_id=ids.make("event"),
                     audio_start_ms=vad_event.audio_start_ms,
                     audio_end_ms=vad_event.audio_end_ms,
                     item_id=item_id,
-                )
+                ),
+                turn=upcoming,
             )
             self.pending_item_id = item_id
-            self._commit(math.ceil(vad_event.audio_end_ms * self.spec.bytes_per_ms))
+            self._commit(float(vad_event.audio_end_ms))
 
-    def _commit(self, end_bytes: int) -> None:
-        """Commit the buffer up to ``end_bytes`` as a user item and schedule its transcript."""
+    def _commit(self, end_ms: float) -> None:
+        """Commit the buffer up to ``end_ms`` as a user item and schedule its transcript."""
         session = self._session
-        end_bytes = max(
-            self.buffer_start_bytes,
-            min(end_bytes, self.received_bytes if self.detector is None else end_bytes),
-        )
-        duration_ms = self._ms(end_bytes - self.buffer_start_bytes)
-        item_id = self.pending_item_id or session.ids.make("item")
+        config = session.config
+        assert isinstance(config, TranscriptionSession)
+        ids = session.ids
+        end_ms = max(self.buffer_start_ms, end_ms)
+        duration_ms = end_ms - self.buffer_start_ms
+        item_id = self.pending_item_id or ids.make("item")
         previous = self.last_item_id
         self.turns += 1
+        index = self.turns
         speech_ms = self.speech_ms if self.detector is not None else duration_ms
-        self.buffer_start_bytes = end_bytes
+        self.buffer_start_ms = end_ms
         self.pending_item_id = None
         self.speech_ms = 0.0
         self.last_item_id = item_id
-        config = session.config
-        assert isinstance(config, TranscriptionSession)
         transcription = config.audio.input.transcription
-        request = TurnRequest(
-            index=self.turns,
-            item_id=item_id,
-            duration_ms=duration_ms,
-            speech_ms=speech_ms,
-            model=transcription.model if transcription else None,
-            language=transcription.language if transcription else None,
-            include_logprobs=LOGPROBS in (config.include or ()),
-        )
-        ids = session.ids
-        session.emit(
+        plan = None
+        if transcription is not None:  # "defaults to off": no transcript without a model
+            plan = self.transcriber.transcribe(
+                TurnRequest(
+                    index=index,
+                    item_id=item_id,
+                    duration_ms=duration_ms,
+                    speech_ms=speech_ms,
+                    model=transcription.model,
+                    language=transcription.language,
+                    include_logprobs=LOGPROBS in (config.include or ()),
+                )
+            )
+        faults = (*session.faults, *(plan.faults if plan else ()))
+        turn = _Turn(session, index, faults)
+        deltas = list(plan.deltas) if plan and plan.failure is None else []
+        early: list[str] = []
+        if transcription and transcription.model in session.options.vadless_models:
+            early, deltas = deltas[:-1], deltas[-1:]
+        last = len(deltas) + len(early) - 1
+        for i, delta in enumerate(early):
+            turn.emit(self._delta(item_id, delta, plan, i), 0, "first_delta" if i == 0 else None)
+        turn.emit(
             InputAudioBufferCommitted(
                 event_id=ids.make("event"), previous_item_id=previous, item_id=item_id
-            )
+            ),
+            0,
+            "committed",
         )
         item = UserAudioItem(id=item_id, content=[InputAudioContent(transcript=None)])
-        session.emit(
-            ConversationItemAdded(event_id=ids.make("event"), previous_item_id=previous, item=item)
-        )
-        session.emit(
-            ConversationItemDone(event_id=ids.make("event"), previous_item_id=previous, item=item)
-        )
-        if transcription is None:
-            return  # "defaults to off": no transcript events without a transcription model
-        self._schedule_transcript(item_id, self.transcriber.transcribe(request))
-
-    def _schedule_transcript(self, item_id: str, plan: TurnPlan) -> None:
-        session = self._session
-        ids = session.ids
+        if session.persona.item_created:
+            turn.emit(
+                ConversationItemCreated(
+                    event_id=ids.make("event"), previous_item_id=previous, item=item
+                ),
+                0,
+                "item_added",
+            )
+        else:
+            turn.emit(
+                ConversationItemAdded(
+                    event_id=ids.make("event"), previous_item_id=previous, item=item
+                ),
+                0,
+                "item_added",
+            )
+            turn.emit(
+                ConversationItemDone(
+                    event_id=ids.make("event"), previous_item_id=previous, item=item
+                ),
+                0,
+                "item_done",
+            )
+        if plan is None:
+            turn.finish(0.0)
+            return
         at = float(plan.first_delta_ms)
         if plan.failure is not None:
-            session.emit(
+            turn.emit(
                 InputAudioTranscriptionFailed(
                     event_id=ids.make("event"), item_id=item_id, error=plan.failure
                 ),
-                at,
+                plan.final_offset_ms,
+                "completed",
             )
+            turn.finish(plan.final_offset_ms)
             return
-        for i, delta in enumerate(plan.deltas):
-            if i:
+        for i, delta in enumerate(deltas, start=len(early)):
+            if i > len(early):
                 at += plan.between_deltas_ms
-            logprobs = list(plan.logprobs[i]) if plan.logprobs is not None else None
-            session.emit(
-                InputAudioTranscriptionDelta(
-                    event_id=ids.make("event"), item_id=item_id, delta=delta, logprobs=logprobs
-                ),
-                at,
-            )
+            turn.emit(self._delta(item_id, delta, plan, i), at, None)
+            if i == 0:
+                turn.point("first_delta", at)
+            if i == last:
+                turn.point("last_delta", at)
         at += plan.completed_ms
+        all_logprobs = None
+        if plan.logprobs is not None:
+            all_logprobs = [p for chunk in plan.logprobs for p in chunk]
         languages = None
         if plan.languages is not None:
-            from mockrt.events import TranscriptionLanguage
-
-            languages = [TranscriptionLanguage(code=c) for c in plan.languages]
-        all_logprobs = (
-            None if plan.logprobs is None else [p for chunk in plan.logprobs for p in chunk]
-        )
-        session.emit(
+            languages = [TranscriptionLanguage(code=code) for code in plan.languages]
+        turn.emit(
             InputAudioTranscriptionCompleted(
                 event_id=ids.make("event"),
                 item_id=item_id,
@@ -272,4 +329,50 @@ class InputAudio:
                 languages=languages,
             ),
             at,
+            "completed",
         )
+        turn.finish(at)
+
+    def _delta(
+        self, item_id: str, delta: str, plan: TurnPlan | None, i: int
+    ) -> InputAudioTranscriptionDelta:
+        logprobs = None
+        if plan is not None and plan.logprobs is not None:
+            logprobs = list(plan.logprobs[i])
+        return InputAudioTranscriptionDelta(
+            event_id=self._session.ids.make("event"),
+            item_id=item_id,
+            delta=delta,
+            logprobs=logprobs,
+        )
+
+
+class _Turn:
+    """Emits one turn's events, firing its point faults (inject an error, close) in place."""
+
+    def __init__(self, session: Session, index: int, faults: tuple[object, ...]) -> None:
+        self.session = session
+        self.index = index
+        self.faults = [
+            f for f in faults if isinstance(f, InjectError | Close) and f.at_turn == index
+        ]
+        self.fired: set[int] = set()
+
+    def emit(self, event: BaseModel, at_ms: float, point: TurnPoint | None) -> None:
+        self.session.emit(event, at_ms, turn=self.index)
+        if point is not None:
+            self.point(point, at_ms)
+
+    def point(self, point: TurnPoint, at_ms: float) -> None:
+        for n, fault in enumerate(self.faults):
+            if n in self.fired or fault.after != point:
+                continue
+            self.fired.add(n)
+            self.session.fire(fault, at_ms)
+
+    def finish(self, at_ms: float) -> None:
+        """Points the turn never reached (no transcript, a failure) fire at its end."""
+        for n, fault in enumerate(self.faults):
+            if n not in self.fired:
+                self.fired.add(n)
+                self.session.fire(fault, at_ms)

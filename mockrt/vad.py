@@ -197,6 +197,7 @@ class TurnDetector:
         self._min_run_frames = max(1, math.ceil(config.min_speech_ms / config.frame_ms))
         self._stop_frames = max(1, math.ceil(config.silence_duration_ms / config.frame_ms))
         self._origin_ms = 0.0  # position of this detector's first byte
+        self.onset_ms = 0.0  # where the voiced run of the last SpeechStarted began
         self._frames = 0  # whole frames processed since the origin
         self._partial = b""  # bytes of the frame in progress
         self._restart(0.0)
@@ -302,6 +303,7 @@ class TurnDetector:
                 begin = self._run_start_ms - config.prefix_padding_ms
                 begin = max(begin, self._turn_end_ms, 0.0)
                 self._started_at = _whole_ms(begin)
+                self.onset_ms = self._run_start_ms  # first voiced frame of the turn
                 events.append(SpeechStarted(audio_start_ms=self._started_at))
                 self._in_speech = True
                 self._run_start_ms = None
