@@ -77,7 +77,7 @@ def types(events: list[dict[str, Any]]) -> list[str]:
     return [e["type"] for e in events]
 
 
-# --- buffer accounting --------------------------------------------------------------------------
+# --- buffer accounting ---------------------------------------------------------------------------
 
 
 def test_append_is_never_acknowledged() -> None:
@@ -98,8 +98,8 @@ def test_commit_of_less_than_100ms_gets_the_verbatim_error_and_no_committed() ->
             "error": {
                 "type": "invalid_request_error",
                 "code": "input_audio_buffer_commit_empty",
-                "message": "Error committing input audio buffer: buffer too small. Expected at least "
-                "100ms of audio, but buffer only has 50.00ms of audio.",
+                "message": "Error committing input audio buffer: buffer too small. Expected at "
+                "least 100ms of audio, but buffer only has 50.00ms of audio.",
                 "param": None,
                 "event_id": "commit_1",
             },
@@ -221,7 +221,7 @@ def test_no_transcription_model_means_no_transcript_events() -> None:
     ]
 
 
-# --- server VAD ------------------------------------------------------------------------------------
+# --- server VAD ----------------------------------------------------------------------------------
 
 
 def test_server_vad_finds_a_tone_burst_with_padding_and_silence_included() -> None:
@@ -351,7 +351,7 @@ def test_manual_commit_during_speech_uses_the_announced_item_id() -> None:
     assert committed[0]["item_id"] == started[0]["item_id"]
 
 
-# --- models, transcripts and pacing -----------------------------------------------------------------
+# --- models, transcripts and pacing --------------------------------------------------------------
 
 
 def test_streaming_models_send_deltas_before_committed_with_the_item_id() -> None:
@@ -452,7 +452,7 @@ def test_a_failing_turn_sends_failed_instead_of_a_transcript() -> None:
     assert DELTA not in types(events)
 
 
-# --- faults ------------------------------------------------------------------------------------------
+# --- faults --------------------------------------------------------------------------------------
 
 
 def commits(session: Session, n: int) -> list[dict[str, Any]]:
