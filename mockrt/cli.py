@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="pacing factor for scripted latencies; 0 = as fast as possible",
     )
     serve.add_argument(
+        "--persona",
+        choices=["ga", "beta"],
+        default="ga",
+        help="ga (default): beta clients get beta_api_shape_disabled and close 4000, as live "
+        "today; beta: clients sending OpenAI-Beta: realtime=v1 get the retired beta shapes",
+    )
+    serve.add_argument(
         "--rule-wording",
         choices=["event", "later"],
         default="event",
@@ -102,6 +109,7 @@ def _serve(args: argparse.Namespace) -> int:
             raise SystemExit(f"mockrt serve: {exc}") from exc
         transcriber = partial(ScriptedTranscriber, script)
     config = ServerConfig(
+        persona=args.persona,
         transcriber=transcriber,
         options=options,
         api_keys=frozenset(args.api_keys) if args.api_keys else None,

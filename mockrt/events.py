@@ -28,7 +28,6 @@ __all__ = [
     "AudioPCMA",
     "AudioPCMU",
     "AudioTranscription",
-    "CLIENT_EVENT_TYPES",
     "ClientEvent",
     "CLIENT_EVENTS",
     "ConversationItemAdded",
@@ -243,24 +242,6 @@ ClientEvent = Annotated[
     Field(discriminator="type"),
 ]
 CLIENT_EVENTS: TypeAdapter[ClientEvent] = TypeAdapter(ClientEvent)
-
-# Every client event type the live server names in its "Supported values" list for `type`
-# ([probe-Az #3]; exact list and order UNCONFIRMED). Only the first four are modelled above.
-CLIENT_EVENT_TYPES = (
-    "session.update",
-    "input_audio_buffer.append",
-    "input_audio_buffer.commit",
-    "input_audio_buffer.clear",
-    "conversation.item.create",
-    "conversation.item.retrieve",
-    "conversation.item.truncate",
-    "conversation.item.delete",
-    "response.create",
-    "response.cancel",
-    "transcription_session.update",
-    "session.close",
-)
-
 
 # --- the session object the server sends --------------------------------------------------------
 

@@ -12,7 +12,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pydantic import TypeAdapter, ValidationError
+
 from mockrt import errors
+from mockrt.beta import (
+    BetaClientSecret,
+    BetaTranscriptionSessionRequest,
+    beta_session_from_ga,
+    ga_request_from_beta,
+)
 from mockrt.errors import ErrorDetail
 from mockrt.events import RealtimeSessionRequest, TranscriptionSessionRequest, dump
 from mockrt.ids import Ids
@@ -24,7 +32,11 @@ from mockrt.sessionconf import (
     default_session,
     validate_session_request,
 )
-from mockrt.validation import json_kind
+from mockrt.validation import json_kind, validation_error_detail
+
+BETA_SESSION_REQUEST: TypeAdapter[BetaTranscriptionSessionRequest] = TypeAdapter(
+    BetaTranscriptionSessionRequest
+)
 
 __all__ = [
     "CloseAfterUpgrade",
@@ -32,6 +44,8 @@ __all__ = [
     "KeyStore",
     "MintedKey",
     "Open",
+    "BETA_SESSION_REQUEST",
+    "create_beta_transcription_session",
     "create_client_secret",
     "decide",
     "offered_key",
@@ -75,6 +89,7 @@ class Open:
     model: str | None
     minted: MintedKey | None
     protocol: str | None  # the subprotocol to echo ("realtime"), if any was offered
+    persona: Literal["ga", "beta"] = "ga"
 
 
 @dataclass(frozen=True)
@@ -129,8 +144,10 @@ def decide(
     keys: KeyStore,
     options: Options,
     now: float,
+    persona: Literal["ga", "beta"] = "ga",
 ) -> Open | HttpReject | CloseAfterUpgrade:
-    """What to do with a ``GET /v1/realtime`` upgrade (protocol.md §1, §9.1)."""
+    """What to do with a ``GET /v1/realtime`` upgrade (protocol.md §1, §9.1). A server of the
+    ``beta`` persona serves beta clients (header or subprotocol) the beta shapes instead."""
     key = offered_key(headers, protocols)
     if key is None:
         return HttpReject(401, _rest_error(NO_KEY, None))
@@ -146,7 +163,8 @@ def decide(
         )
     protocol = "realtime" if "realtime" in protocols else None
     beta = (headers.get("OpenAI-Beta") or headers.get("openai-beta") or "").lower()
-    if "realtime=v1" in beta or BETA_SUBPROTOCOL in protocols:
+    is_beta = "realtime=v1" in beta or BETA_SUBPROTOCOL in protocols
+    if is_beta and persona == "ga":
         return CloseAfterUpgrade(
             errors.beta_api_shape_disabled(), 4000, errors.BETA_CLOSE_REASON, protocol
         )
@@ -171,7 +189,11 @@ def decide(
         # A transcription secret opens a transcription session on the bare URL. UNCONFIRMED.
         intent = "transcription"
     return Open(
-        "transcription" if intent == "transcription" else "realtime", model, minted, protocol
+        "transcription" if intent == "transcription" else "realtime",
+        model,
+        minted,
+        protocol,
+        "beta" if is_beta else "ga",
     )
 
 
@@ -214,6 +236,43 @@ def create_client_secret(
     expires_at = int(now) + seconds
     keys.minted[value] = MintedKey(value, expires_at, request)
     return 200, {"value": value, "expires_at": expires_at, "session": session_out}
+
+
+def create_beta_transcription_session(
+    body: object,
+    keys: KeyStore,
+    options: Options,
+    ids: Ids,
+    now: float,
+    persona: Literal["ga", "beta"],
+) -> tuple[int, dict[str, Any]]:
+    """Beta ``POST /v1/realtime/transcription_sessions``: the beta session with
+    ``client_secret: {value, expires_at}``; refused by a ``ga`` server, as the beta API is gone."""
+    if persona == "ga":
+        # UNCONFIRMED body: the beta REST calls fail since the shutdown (protocol.md §1.5).
+        detail = errors.beta_api_shape_disabled()
+        return 400, _rest_error(detail.message, detail.code)
+    try:
+        request = BETA_SESSION_REQUEST.validate_python(body)
+    except ValidationError as exc:
+        detail = validation_error_detail(exc, body)
+        return 400, _rest_error(detail.message, detail.code, detail.param)
+    ga_request = TranscriptionSessionRequest.model_validate(ga_request_from_beta(request))
+    configured = apply_update(
+        default_session(ids.make("sess"), 0, options, minted=True), ga_request, options
+    )
+    if isinstance(configured, ErrorDetail):
+        return 400, _rest_error(configured.message, configured.code, configured.param)
+    # [py3.51 beta] "Currently, all tokens expire after one minute." unless configured.
+    seconds = 60
+    secret_config = request.client_secret
+    if secret_config and secret_config.expires_at and secret_config.expires_at.seconds:
+        seconds = secret_config.expires_at.seconds
+    value = ids.ephemeral_key()
+    expires_at = int(now) + seconds
+    keys.minted[value] = MintedKey(value, expires_at, ga_request)
+    secret = BetaClientSecret(value=value, expires_at=expires_at)
+    return 200, dump(beta_session_from_ga(configured, client_secret=secret))
 
 
 def _check_expires_after(expires_after: object) -> ErrorDetail | None:

@@ -18,17 +18,38 @@ class Persona:
     name: Literal["ga", "beta"]
     # beta sent conversation.item.created after committed; GA sends .added then .done [live-JP]
     item_created: bool
-    created_type: str
-    updated_type: str
+    # Every client type the server names in its "Supported values" list for `type`.
+    client_event_types: tuple[str, ...]
+    # The ones this persona models; the others get an error that says why.
+    modelled: frozenset[str]
 
+
+_BUFFER = ("input_audio_buffer.append", "input_audio_buffer.commit", "input_audio_buffer.clear")
 
 GA = Persona(
-    "ga", item_created=False, created_type="session.created", updated_type="session.updated"
+    "ga",
+    item_created=False,
+    # [probe-Az #3] lists session.close and transcription_session.update among the supported
+    # types and not output_audio_buffer.clear; exact list and order UNCONFIRMED.
+    client_event_types=(
+        "session.update",
+        *_BUFFER,
+        "conversation.item.create",
+        "conversation.item.retrieve",
+        "conversation.item.truncate",
+        "conversation.item.delete",
+        "response.create",
+        "response.cancel",
+        "transcription_session.update",
+        "session.close",
+    ),
+    modelled=frozenset({"session.update", *_BUFFER}),
 )
 BETA = Persona(
     "beta",
     item_created=True,
-    created_type="transcription_session.created",
-    updated_type="transcription_session.updated",
+    # openai.types.beta.realtime: the transcription-session subset of RealtimeClientEvent.
+    client_event_types=("transcription_session.update", *_BUFFER, "session.update"),
+    modelled=frozenset({"transcription_session.update", *_BUFFER}),
 )
 PERSONAS = {"ga": GA, "beta": BETA}

@@ -20,10 +20,18 @@ from typing import IO, Any, Literal
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from mockrt.events import ErrorEvent, ErrorObject
-from mockrt.handshake import CloseAfterUpgrade, HttpReject, KeyStore, create_client_secret, decide
+from mockrt.handshake import (
+    CloseAfterUpgrade,
+    HttpReject,
+    KeyStore,
+    create_beta_transcription_session,
+    create_client_secret,
+    decide,
+)
 from mockrt.ids import Ids, RandomIds
 from mockrt.journal import Entry, summarize
 from mockrt.options import Options
+from mockrt.persona import PERSONAS
 from mockrt.session import Session
 from mockrt.turns import Transcriber
 
@@ -76,6 +84,7 @@ def create_app(config: ServerConfig | None = None) -> web.Application:
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/v1/realtime", _realtime)
     app.router.add_post("/v1/realtime/client_secrets", _client_secrets)
+    app.router.add_post("/v1/realtime/transcription_sessions", _beta_transcription_sessions)
     app.on_startup.append(_open_journal)
     app.on_shutdown.append(_close_sessions)
     app.on_cleanup.append(_close_journal)
@@ -103,6 +112,28 @@ async def _client_secrets(request: web.Request) -> web.Response:
     return web.json_response(payload, status=status)
 
 
+async def _beta_transcription_sessions(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    decision = decide(
+        {}, request.headers, [], state.keys, state.config.options, state.config.wall_clock()
+    )
+    if isinstance(decision, HttpReject):
+        return web.json_response(decision.body, status=decision.status)
+    try:
+        body: Any = await request.json()
+    except ValueError:
+        body = None
+    status, payload = create_beta_transcription_session(
+        body,
+        state.keys,
+        state.config.options,
+        state.ids,
+        state.config.wall_clock(),
+        state.config.persona,
+    )
+    return web.json_response(payload, status=status)
+
+
 async def _realtime(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     config = state.config
@@ -110,7 +141,13 @@ async def _realtime(request: web.Request) -> web.StreamResponse:
         p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()
     ]
     decision = decide(
-        request.query, request.headers, protocols, state.keys, config.options, config.wall_clock()
+        request.query,
+        request.headers,
+        protocols,
+        state.keys,
+        config.options,
+        config.wall_clock(),
+        config.persona,
     )
     if isinstance(decision, HttpReject):
         return web.json_response(decision.body, status=decision.status)
@@ -137,6 +174,7 @@ async def _realtime(request: web.Request) -> web.StreamResponse:
         initial=decision.minted.session if decision.minted else None,
         model=decision.model,
         transcriber=config.transcriber() if config.transcriber else None,
+        persona=PERSONAS[decision.persona],
     )
     live = Live(session, ws)
     state.live[session.id] = live

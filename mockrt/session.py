@@ -15,6 +15,13 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from mockrt import errors
+from mockrt.beta import (
+    TranscriptionSessionCreated,
+    TranscriptionSessionUpdate,
+    TranscriptionSessionUpdated,
+    beta_session_from_ga,
+    ga_request_from_beta,
+)
 from mockrt.errors import ErrorDetail
 from mockrt.events import (
     ErrorEvent,
@@ -110,7 +117,7 @@ class Session:
             ),
             key=lambda f: f.after_event or 0,
         )
-        self.emit(SessionCreated(event_id=self.ids.make("event"), session=self.config))
+        self.emit(self._session_event(created=True))
 
     # --- time ------------------------------------------------------------------------------
 
@@ -208,7 +215,10 @@ class Session:
         self._transition("text_frame")
         index = self._next_client_index()
         result = parse_client_text(
-            text, transcription=self.intent == "transcription", options=self.options
+            text,
+            transcription=self.intent == "transcription",
+            options=self.options,
+            persona=self.persona,
         )
         if not isinstance(result, Accepted):
             self._journal_client(index, result.raw)
@@ -221,7 +231,13 @@ class Session:
             return
         ref = ClientRef(index, event.type, event.event_id)
         if isinstance(event, SessionUpdate):
-            self._session_update(event, ref)
+            self._session_update(event.session, ref)
+        elif isinstance(event, TranscriptionSessionUpdate):
+            # beta persona: the beta shape is converted to its GA equivalent, merged the same way
+            request = TranscriptionSessionRequest.model_validate(
+                ga_request_from_beta(event.session)
+            )
+            self._session_update(request, ref)
         elif isinstance(event, InputAudioBufferAppend):
             self.audio.append(event.audio, ref)
         elif isinstance(event, InputAudioBufferCommit):
@@ -271,8 +287,21 @@ class Session:
         )
         self.emit(event, delay_ms, violation)
 
-    def _session_update(self, event: SessionUpdate, ref: ClientRef) -> None:
-        request = event.session
+    def _session_event(self, created: bool) -> BaseModel:
+        """``session.created``/``.updated`` (or the beta ``transcription_session.*``)."""
+        event_id = self.ids.make("event")
+        if self.persona.name == "beta" and isinstance(self.config, TranscriptionSession):
+            beta = beta_session_from_ga(self.config)
+            if created:
+                return TranscriptionSessionCreated(event_id=event_id, session=beta)
+            return TranscriptionSessionUpdated(event_id=event_id, session=beta)
+        if created:
+            return SessionCreated(event_id=event_id, session=self.config)
+        return SessionUpdated(event_id=event_id, session=self.config)
+
+    def _session_update(
+        self, request: TranscriptionSessionRequest | RealtimeSessionRequest, ref: ClientRef
+    ) -> None:
         if isinstance(self.config, TranscriptionSession) and isinstance(
             request, TranscriptionSessionRequest
         ):
@@ -285,7 +314,7 @@ class Session:
         elif isinstance(self.config, RealtimeSession):
             self.config = apply_realtime_update(self.config, request.model_dump())
         # The reply never echoes the client's event_id (session_update_event.py docstring).
-        self.emit(SessionUpdated(event_id=self.ids.make("event"), session=self.config))
+        self.emit(self._session_event(created=False))
 
     def _expire(self) -> None:
         self._expired = True

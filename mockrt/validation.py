@@ -14,19 +14,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from mockrt import errors
+from mockrt.beta import BETA_CLIENT_EVENTS
 from mockrt.errors import ErrorDetail
 from mockrt.events import (
-    CLIENT_EVENT_TYPES,
     CLIENT_EVENTS,
     ClientEvent,
     RealtimeSessionRequest,
     SessionUpdate,
 )
 from mockrt.options import Options
+from mockrt.persona import GA, Persona
 
 __all__ = [
     "Accepted",
@@ -112,12 +113,15 @@ def breaks_session_rule(session: object, transcription: bool, keys_count: bool =
     return isinstance(session, dict) and session.get("type") == "transcription"
 
 
-def parse_client_text(text: str, *, transcription: bool, options: Options) -> Accepted | Rejected:
+def parse_client_text(
+    text: str, *, transcription: bool, options: Options, persona: Persona = GA
+) -> Accepted | Rejected:
     """Parse and validate one client text frame for a session of the given kind."""
     rule_wording = options.rule_wording
     keys_count = options.realtime_keys == "rule"
+    adapter: TypeAdapter[Any] = CLIENT_EVENTS if persona is GA else BETA_CLIENT_EVENTS
     try:
-        event = CLIENT_EVENTS.validate_json(text)
+        event = adapter.validate_json(text)
     except ValidationError:
         pass
     else:
@@ -128,7 +132,12 @@ def parse_client_text(text: str, *, transcription: bool, options: Options) -> Ac
                 )
         return Accepted(event, None)
     return _slow_path(
-        text, transcription=transcription, rule_wording=rule_wording, keys_count=keys_count
+        text,
+        transcription=transcription,
+        rule_wording=rule_wording,
+        keys_count=keys_count,
+        persona=persona,
+        adapter=adapter,
     )
 
 
@@ -139,7 +148,13 @@ def _rule(transcription: bool, wording: str) -> ErrorDetail:
 
 
 def _slow_path(
-    text: str, *, transcription: bool, rule_wording: str, keys_count: bool
+    text: str,
+    *,
+    transcription: bool,
+    rule_wording: str,
+    keys_count: bool,
+    persona: Persona,
+    adapter: TypeAdapter[Any],
 ) -> Accepted | Rejected:
     try:
         raw = json.loads(text)
@@ -155,11 +170,15 @@ def _slow_path(
         return Rejected(
             errors.invalid_type("type", "a string", json_kind(event_type)), raw, None, event_id
         )
-    if event_type not in CLIENT_EVENT_TYPES:
+    if event_type not in persona.client_event_types:
+        supported = persona.client_event_types
         return Rejected(
-            errors.invalid_value("type", event_type, CLIENT_EVENT_TYPES), raw, event_type, event_id
+            errors.invalid_value("type", event_type, supported), raw, event_type, event_id
         )
-    if event_type == "session.update" and isinstance(raw.get("session"), dict):
+    if event_type == "transcription_session.update" and persona is GA:
+        # The beta event on a GA socket; UNCONFIRMED: answered like the beta header (no close).
+        return Rejected(errors.beta_api_shape_disabled(), raw, event_type, event_id)
+    if event_type == "session.update" and persona is GA and isinstance(raw.get("session"), dict):
         if breaks_session_rule(raw["session"], transcription, keys_count):
             return Rejected(_rule(transcription, rule_wording), raw, event_type, event_id)
         if not transcription and raw["session"].get("type") == "realtime":
@@ -167,16 +186,13 @@ def _slow_path(
             return Accepted(
                 CLIENT_EVENTS.validate_python({**raw, "session": {"type": "realtime"}}), raw
             )
-    if event_type not in _MODELLED:
+    if event_type not in persona.modelled:
         return Rejected(errors.unsupported_in_transcription(event_type), raw, event_type, event_id)
     try:
-        event = CLIENT_EVENTS.validate_python(raw)
+        event = adapter.validate_python(raw)
     except ValidationError as exc:
         return Rejected(validation_error_detail(exc, raw), raw, event_type, event_id)
     return Accepted(event, raw)  # pragma: no cover - validate_json would have accepted it
-
-
-_MODELLED = frozenset(CLIENT_EVENT_TYPES[:4])
 
 
 def _param(loc: Sequence[int | str], raw: Any) -> str:
@@ -211,7 +227,11 @@ _TAGS = frozenset(
         "audio/pcma",
         "transcription",
         "realtime",
-        *CLIENT_EVENT_TYPES[:4],
+        "session.update",
+        "transcription_session.update",
+        "input_audio_buffer.append",
+        "input_audio_buffer.commit",
+        "input_audio_buffer.clear",
     }
 )
 
