@@ -95,7 +95,8 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "sessions": len(request.app[STATE].live)})
 
 
-async def _client_secrets(request: web.Request) -> web.Response:
+async def _authorized_json(request: web.Request) -> tuple[ServerState, Any] | web.Response:
+    """REST calls: the key is checked like the WebSocket's; the body is JSON or None."""
     state = request.app[STATE]
     decision = decide(
         {}, request.headers, [], state.keys, state.config.options, state.config.wall_clock()
@@ -103,9 +104,16 @@ async def _client_secrets(request: web.Request) -> web.Response:
     if isinstance(decision, HttpReject):
         return web.json_response(decision.body, status=decision.status)
     try:
-        body: Any = await request.json()
+        return state, await request.json()
     except ValueError:
-        body = None
+        return state, None
+
+
+async def _client_secrets(request: web.Request) -> web.Response:
+    checked = await _authorized_json(request)
+    if isinstance(checked, web.Response):
+        return checked
+    state, body = checked
     status, payload = create_client_secret(
         body, state.keys, state.config.options, state.ids, state.config.wall_clock()
     )
@@ -113,16 +121,10 @@ async def _client_secrets(request: web.Request) -> web.Response:
 
 
 async def _beta_transcription_sessions(request: web.Request) -> web.Response:
-    state = request.app[STATE]
-    decision = decide(
-        {}, request.headers, [], state.keys, state.config.options, state.config.wall_clock()
-    )
-    if isinstance(decision, HttpReject):
-        return web.json_response(decision.body, status=decision.status)
-    try:
-        body: Any = await request.json()
-    except ValueError:
-        body = None
+    checked = await _authorized_json(request)
+    if isinstance(checked, web.Response):
+        return checked
+    state, body = checked
     status, payload = create_beta_transcription_session(
         body,
         state.keys,

@@ -47,7 +47,7 @@ def test_violations_and_unused_scripted_turns_fail_the_test_at_teardown(
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(
         [
-            "*mockrt: session sess_0001: client event #1 session.update*rejected (invalid_parameter)*",
+            "*mockrt: session sess_0001: client event #1 session.update*-> rejected*",
             "*scripted turns never consumed: ?0, 1?*",
         ]
     )
