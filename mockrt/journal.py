@@ -15,7 +15,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Entry", "Journal", "Violation", "read_jsonl", "redact", "summarize"]
+__all__ = [
+    "Entry",
+    "Journal",
+    "Violation",
+    "describe",
+    "read_jsonl",
+    "redact",
+    "summarize",
+]
 
 # OpenAI secret keys (sk-…, sk-proj-…) and ephemeral keys (ek_…): keep a short prefix only.
 _KEY = re.compile(r"\b(sk-|ek_)([A-Za-z0-9_\-]{4})[A-Za-z0-9_\-]{4,}")
@@ -182,3 +190,17 @@ def summarize(event: Any) -> str:
         parts.append(f"event_id={json.dumps(event['event_id'])}")
     name = kind if isinstance(kind, str) else "event without a valid type"
     return f"{name} ({', '.join(parts)})" if parts else str(name)
+
+
+def describe(journal: Journal, session_id: str, intent: str, violation: Violation) -> str:
+    """``session sess_x: client event #1 session.update (…) on a transcription session ->
+    rejected (invalid_parameter)``, with API keys redacted."""
+    if violation.client_index is None:
+        return redact(f"session {session_id}: {violation.message} -> error ({violation.code})")
+    client = journal.client()
+    index = violation.client_index
+    frame = client[index].event if index < len(client) else None
+    return redact(
+        f"session {session_id}: client event #{index + 1} {summarize(frame)} "
+        f"on a {intent} session -> rejected ({violation.code})"
+    )

@@ -29,7 +29,7 @@ from mockrt.handshake import (
     decide,
 )
 from mockrt.ids import Ids, RandomIds
-from mockrt.journal import Entry, summarize
+from mockrt.journal import Entry, describe
 from mockrt.options import Options
 from mockrt.persona import PERSONAS
 from mockrt.session import Session
@@ -257,19 +257,9 @@ def _flush_journal(live: Live, state: ServerState) -> None:
 
 
 def describe_violation(session: Session, entry: Entry) -> str:
-    """``session sess_x: client event #1 session.update (…) on a transcription session ->
-    rejected (invalid_parameter)``."""
-    v = entry.violation
-    assert v is not None
-    kind = "a transcription" if session.intent == "transcription" else "a realtime"
-    if v.client_index is None:
-        return f"session {session.id}: {v.message} -> error ({v.code})"
-    client = session.journal.client()
-    frame = client[v.client_index].event if v.client_index < len(client) else None
-    return (
-        f"session {session.id}: client event #{v.client_index + 1} {summarize(frame)} "
-        f"on {kind} session -> rejected ({v.code})"
-    )
+    """One readable line for a violation the session journaled (keys redacted)."""
+    assert entry.violation is not None
+    return describe(session.journal, session.id, session.intent, entry.violation)
 
 
 async def _open_journal(app: web.Application) -> None:
