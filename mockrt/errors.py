@@ -37,6 +37,7 @@ __all__ = [
     "supported_values",
     "transcription_update_on_realtime",
     "turn_detection_not_supported",
+    "unknown_event_type",
     "unknown_parameter",
     "unsupported_in_transcription",
 ]
@@ -156,6 +157,12 @@ def invalid_value(param: str, value: object, supported: Iterable[object]) -> Err
     listed = supported_values(list(supported))
     message = f"Invalid value: {_quote(value)}. Supported values are: {listed}."
     return ErrorDetail(message, "invalid_value", param, Rule.INVALID_VALUE)
+
+
+def unknown_event_type(event_type: str, supported: Sequence[str]) -> ErrorDetail:
+    # VERBATIM form [probe-Az #3]: invalid_value on param `type`; the list's text UNCONFIRMED.
+    detail = invalid_value("type", event_type, supported)
+    return ErrorDetail(detail.message, detail.code, detail.param, Rule.UNKNOWN_EVENT_TYPE)
 
 
 def invalid_type(param: str, expected: str, got: str) -> ErrorDetail:

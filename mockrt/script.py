@@ -386,7 +386,10 @@ _OUTPUT_TOKENS = re.compile(r"\w+|[^\w\s]")
 
 
 def default_transcript(request: TurnRequest) -> str:
-    """``"turn 1: 1.24 s of speech"``: deterministic, and says what the mock heard."""
+    """``"turn 1: 1.24 s of speech"``: deterministic, and says what the mock heard. A turn with
+    no speech in it transcribes to ``""``, as silence-only commits do live [live-JP]."""
+    if request.speech_ms <= 0:
+        return ""
     return f"turn {request.index}: {request.speech_ms / 1000:.2f} s of speech"
 
 

@@ -19,7 +19,8 @@ from typing import IO, Any, Literal
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from mockrt.events import ErrorEvent, ErrorObject
+from mockrt import inspector
+from mockrt.events import ErrorEvent, ErrorObject, dump
 from mockrt.handshake import (
     CloseAfterUpgrade,
     HttpReject,
@@ -29,7 +30,7 @@ from mockrt.handshake import (
     decide,
 )
 from mockrt.ids import Ids, RandomIds
-from mockrt.journal import Entry, describe
+from mockrt.journal import Entry, Violation, describe, redact
 from mockrt.options import Options
 from mockrt.persona import PERSONAS
 from mockrt.session import Session
@@ -85,6 +86,7 @@ def create_app(config: ServerConfig | None = None) -> web.Application:
     app.router.add_get("/v1/realtime", _realtime)
     app.router.add_post("/v1/realtime/client_secrets", _client_secrets)
     app.router.add_post("/v1/realtime/transcription_sessions", _beta_transcription_sessions)
+    inspector.add_routes(app)
     app.on_startup.append(_open_journal)
     app.on_shutdown.append(_close_sessions)
     app.on_cleanup.append(_close_journal)
@@ -167,6 +169,7 @@ async def _realtime(request: web.Request) -> web.StreamResponse:
         )
         await ws.send_str(event.model_dump_json())
         await ws.close(code=decision.code, message=decision.reason.encode())
+        _journal_refusal(state, event, decision)
         return ws
     session = Session(
         intent=decision.intent,
@@ -253,6 +256,18 @@ def _flush_journal(live: Live, state: ServerState) -> None:
         if entry.violation is not None:
             log.info(describe_violation(live.session, entry))
     if new and state.journal_file is not None:
+        state.journal_file.flush()
+
+
+def _journal_refusal(state: ServerState, event: ErrorEvent, decision: CloseAfterUpgrade) -> None:
+    """A connection refused right after the upgrade has no session; its error frame is
+    journaled (session "") and logged all the same."""
+    detail = decision.error
+    violation = Violation(detail.rule.value, detail.code, detail.message, None, None, None)
+    entry = Entry("server", 0.0, "", dump(event), 0, violation)
+    log.info(redact(f"connection refused: {detail.message} -> close {decision.code}"))
+    if state.journal_file is not None:
+        state.journal_file.write(entry.to_line() + "\n")
         state.journal_file.flush()
 
 

@@ -16,6 +16,15 @@ CORE = [
     "mockrt.journal",
     "mockrt.machine",
     "mockrt.ids",
+    "mockrt.audio",
+    "mockrt.vad",
+    "mockrt.script",
+    "mockrt.beta",
+    "mockrt.persona",
+    "mockrt.diagnose",
+    "mockrt.fingerprints",
+    "mockrt.explanations",
+    "mockrt.diagnose_text",
 ]
 
 

@@ -1,0 +1,217 @@
+"""The inspector: look at the mock's sessions while an app runs against it.
+
+``add_routes(app)`` adds to an application from ``mockrt.server.create_app``:
+
+    GET /mockrt/sessions                  JSON list: every session (id, intent, open/closed,
+                                          frame and violation counts, created time, client)
+    GET /mockrt/sessions/{id}/journal     JSON: the session's entries with their violations
+                                          (API keys redacted) and its diagnosis; ?since=N skips
+                                          the first N entries; 404 JSON for an unknown id
+    GET /mockrt/                          HTML: the session list (refreshes itself)
+    GET /mockrt/sessions/{id}             HTML: the diagnosis and the journal of one session
+
+It only reads ``app[STATE]``; calling it twice adds the routes once. ``mockrt.server`` is
+imported when a route is added or served, not at import time, so ``create_app`` may import this
+module.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from mockrt.diagnose import diagnose
+from mockrt.fingerprints import as_dict, describe_event
+from mockrt.journal import Entry, redact
+
+if TYPE_CHECKING:
+    from mockrt.server import ServerState
+    from mockrt.session import Session
+
+__all__ = ["ROUTE_NAME", "add_routes", "session_summary"]
+
+ROUTE_NAME = "mockrt-inspector-sessions"  # present once the routes are added
+
+
+def add_routes(app: web.Application) -> None:
+    """Add the inspector's routes to ``app`` (a no-op when they are there already)."""
+    if ROUTE_NAME in app.router.named_resources():
+        return
+    app.router.add_get("/mockrt/sessions", _sessions_json, name=ROUTE_NAME)
+    app.router.add_get("/mockrt/sessions/{id}/journal", _journal_json)
+    app.router.add_get("/mockrt/sessions/{id}", _session_html)
+    app.router.add_get("/mockrt/", _sessions_html)
+    app.router.add_get("/mockrt", _sessions_html)
+
+
+def _state(request: web.Request) -> ServerState:
+    from mockrt.server import STATE
+
+    return request.app[STATE]
+
+
+def _all_sessions(state: ServerState) -> list[tuple[Session, bool]]:
+    """(session, open) for every session, finished ones first."""
+    return [(s, False) for s in state.finished] + [
+        (live.session, True) for live in state.live.values()
+    ]
+
+
+def _find(state: ServerState, session_id: str) -> tuple[Session, bool] | None:
+    live = state.live.get(session_id)
+    if live is not None:
+        return live.session, True
+    return next(((s, False) for s in state.finished if s.id == session_id), None)
+
+
+def session_summary(session: Session, is_open: bool) -> dict[str, Any]:
+    """One row of ``GET /mockrt/sessions``."""
+    entries = session.journal.entries
+    report = diagnose(entries, infer=False).sessions
+    client = report[0].client if report else None
+    return {
+        "id": session.id,
+        "intent": session.intent,
+        "state": "open" if is_open else "closed",
+        "client_frames": sum(1 for e in entries if e.direction == "client"),
+        "server_frames": sum(1 for e in entries if e.direction == "server"),
+        "violations": sum(1 for e in entries if e.violation is not None),
+        "created_at": session.config.expires_at - session.options.session_seconds,
+        "client": None if client is None else client.name,
+        "journal": f"/mockrt/sessions/{session.id}/journal",
+        "html": f"/mockrt/sessions/{session.id}",
+    }
+
+
+def _json(body: Any, status: int = 200) -> web.Response:
+    text = redact(json.dumps(body, ensure_ascii=False))
+    return web.Response(text=text, status=status, content_type="application/json")
+
+
+def _not_found(session_id: str) -> web.Response:
+    return _json(
+        {
+            "error": {
+                "message": f"No session with id '{session_id}'.",
+                "type": "invalid_request_error",
+                "code": "not_found",
+            }
+        },
+        404,
+    )
+
+
+async def _sessions_json(request: web.Request) -> web.Response:
+    rows = [session_summary(s, is_open) for s, is_open in _all_sessions(_state(request))]
+    return _json(rows)
+
+
+async def _journal_json(request: web.Request) -> web.Response:
+    session_id = request.match_info["id"]
+    found = _find(_state(request), session_id)
+    if found is None:
+        return _not_found(session_id)
+    session, is_open = found
+    try:
+        since = max(0, int(request.query.get("since", "0")))
+    except ValueError:
+        since = 0
+    entries = list(session.journal.entries)
+    report = diagnose(entries, infer=False).sessions
+    return _json(
+        {
+            "session": session_summary(session, is_open),
+            "entries": [e.to_json() for e in entries[since:]],
+            "violations": [e.violation.to_json() for e in entries if e.violation is not None],
+            "diagnosis": report[0].to_json() if report else None,
+        }
+    )
+
+
+# --- HTML ---------------------------------------------------------------------------------------
+
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse}"
+    "td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}"
+    "tr.bad{background:#fee}pre{background:#f6f6f6;padding:1em;white-space:pre-wrap}"
+    "code{font-size:90%}"
+)
+
+
+def _page(title: str, body: str, refresh: bool = False) -> web.Response:
+    meta = '<meta http-equiv="refresh" content="2">' if refresh else ""
+    text = (
+        f'<!doctype html><html><head><meta charset="utf-8">{meta}'
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<body>{body}</body></html>"
+    )
+    return web.Response(text=redact(text), content_type="text/html")
+
+
+async def _sessions_html(request: web.Request) -> web.Response:
+    rows = [session_summary(s, is_open) for s, is_open in _all_sessions(_state(request))]
+    cells = "".join(
+        f'<tr class="{"bad" if r["violations"] else ""}">'
+        f'<td><a href="{html.escape(r["html"])}">{html.escape(r["id"])}</a></td>'
+        f"<td>{html.escape(r['intent'])}</td><td>{html.escape(r['state'])}</td>"
+        f"<td>{r['client_frames']}</td><td>{r['server_frames']}</td><td>{r['violations']}</td>"
+        f"<td>{html.escape(r['client'] or '')}</td></tr>"
+        for r in rows
+    )
+    body = (
+        "<h1>mockrt sessions</h1>"
+        "<p>JSON: <a href='/mockrt/sessions'>/mockrt/sessions</a>. This page refreshes every 2 s."
+        "</p><table><tr><th>session</th><th>intent</th><th>state</th><th>client frames</th>"
+        f"<th>server frames</th><th>violations</th><th>client</th></tr>{cells}</table>"
+    )
+    if not rows:
+        body += "<p>No session yet.</p>"
+    return _page("mockrt sessions", body, refresh=True)
+
+
+def _server_summary(entry: Entry) -> str:
+    event = as_dict(entry.event)
+    if entry.type == "error":
+        error = as_dict(event.get("error"))
+        return f"{error.get('code')}: {error.get('message')}"
+    for key in ("transcript", "delta", "item_id"):
+        if key in event:
+            return f"{key}={json.dumps(event[key], ensure_ascii=False)}"
+    return ""
+
+
+async def _session_html(request: web.Request) -> web.Response:
+    session_id = request.match_info["id"]
+    found = _find(_state(request), session_id)
+    if found is None:
+        return web.Response(
+            text=f"<p>No session with id {html.escape(session_id)}.</p>",
+            status=404,
+            content_type="text/html",
+        )
+    session, is_open = found
+    entries = list(session.journal.entries)
+    report = diagnose(entries, infer=False)
+    text = report.to_text() if report.sessions else "No traffic yet."
+    rows = []
+    for e in entries:
+        summary = describe_event(e.event) if e.direction == "client" else _server_summary(e)
+        rule = e.violation.rule if e.violation is not None else ""
+        rows.append(
+            f'<tr class="{"bad" if rule else ""}"><td>{e.direction}</td><td>{e.index + 1}</td>'
+            f"<td>{e.time:.3f}</td><td><code>{html.escape(e.type or '')}</code></td>"
+            f"<td>{html.escape(summary)}</td><td>{html.escape(rule)}</td></tr>"
+        )
+    state = "open" if is_open else "closed"
+    body = (
+        f"<p><a href='/mockrt/'>all sessions</a> | "
+        f"<a href='/mockrt/sessions/{html.escape(session.id)}/journal'>JSON</a></p>"
+        f"<h1>Session {html.escape(session.id)} ({html.escape(session.intent)}, {state})</h1>"
+        f"<h2>Diagnosis</h2><pre>{html.escape(text)}</pre><h2>Journal</h2>"
+        "<table><tr><th>from</th><th>#</th><th>time (s)</th><th>type</th><th>key fields</th>"
+        f"<th>rule broken</th></tr>{''.join(rows)}</table>"
+    )
+    return _page(f"mockrt {session.id}", body)
