@@ -22,7 +22,7 @@ from mockrt.server import ServerConfig, create_app
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
 # Modules that add subcommands: each has register(subparsers: argparse._SubParsersAction).
-SUBCOMMANDS: tuple[str, ...] = ()
+SUBCOMMANDS: tuple[str, ...] = ("mockrt.cli_diagnose", "mockrt.cli_schemas")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mockrt.journal import Entry, Journal
+from mockrt.validation import REALTIME_ONLY_KEYS
 
 __all__ = [
     "BETA_FIELDS",
@@ -82,19 +83,7 @@ CLIENTS: dict[str, str] = {
 }
 
 # Fields a realtime (conversation) session has and a transcription session lacks (protocol §2.3).
-CONVERSATION_FIELDS = (
-    "model",
-    "output_modalities",
-    "instructions",
-    "tools",
-    "tool_choice",
-    "voice",
-    "max_output_tokens",
-    "tracing",
-    "truncation",
-    "prompt",
-    "reasoning",
-)
+CONVERSATION_FIELDS = REALTIME_ONLY_KEYS
 
 # Beta field -> GA path (None: drop it). protocol.md §3.
 BETA_FIELDS: dict[str, str | None] = {

@@ -41,20 +41,18 @@ __all__ = [
 ]
 
 # protocol.md §2.3 detection rule: any of these keys marks a realtime (conversation) session.
-REALTIME_ONLY_KEYS = frozenset(
-    {
-        "model",
-        "output_modalities",
-        "instructions",
-        "tools",
-        "tool_choice",
-        "voice",
-        "max_output_tokens",
-        "tracing",
-        "truncation",
-        "prompt",
-        "reasoning",
-    }
+REALTIME_ONLY_KEYS = (
+    "model",
+    "output_modalities",
+    "instructions",
+    "tools",
+    "tool_choice",
+    "voice",
+    "max_output_tokens",
+    "tracing",
+    "truncation",
+    "prompt",
+    "reasoning",
 )
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mockrt import schema
 from mockrt.ids import CountingIds
 from mockrt.options import Options
+from mockrt.outbox import Outbox
+from mockrt.schema import Persona
 from mockrt.session import Session
 from mockrt.testing import MockRealtimeServer
 
@@ -38,3 +42,74 @@ def session() -> Session:
 async def server() -> AsyncIterator[MockRealtimeServer]:
     async with MockRealtimeServer() as srv:
         yield srv
+
+
+# --- every server event the mock emits, in any test, follows schemas/ (issue 5, item 4) ---------
+
+_SCHEMAS_DIR = Path(__file__).resolve().parents[1] / "schemas"
+_BETA_ONLY_TYPES = frozenset(schema.event_types("beta", "server")) - frozenset(
+    schema.event_types("ga", "server")
+)
+
+
+def contract_violations(event: Any) -> list[str]:
+    """How a server event breaks schemas/: the beta union for beta-only types, else GA."""
+    kind = event.get("type") if isinstance(event, dict) else None
+    persona: Persona = "beta" if kind in _BETA_ONLY_TYPES else "ga"
+    return [
+        f"{kind} {v.pointer or '/'}: {v.message} [{v.rule}]"
+        for v in schema.validate_event(event, persona, "server", _SCHEMAS_DIR)
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _server_events_follow_the_contract(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Wraps ``Outbox.drain``: whatever a test makes the mock send is checked against schemas/,
+    and the test fails at teardown when an event breaks it."""
+    broken: list[str] = []
+    drain = Outbox.drain
+
+    def checked_drain(self: Outbox, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        events = drain(self, *args, **kwargs)
+        for event in events:
+            broken.extend(contract_violations(event))
+        return events
+
+    monkeypatch.setattr(Outbox, "drain", checked_drain)
+    yield
+    if broken:
+        shown = "\n".join(broken[:20])
+        pytest.fail(f"server events that break schemas/ ({len(broken)}):\n{shown}", pytrace=False)
+
+
+# The client-secret request of the reported case (../shared/evidence/agents-runner-on-
+# transcription.json), with its elided prompt filled in.
+REPORTED_SECRET_REQUEST: dict[str, Any] = {
+    "session": {
+        "type": "transcription",
+        "audio": {
+            "input": {
+                "noise_reduction": {"type": "far_field"},
+                "transcription": {
+                    "language": "en",
+                    "model": "gpt-4o-mini-transcribe",
+                    "prompt": "Expect technology terms.",
+                },
+            }
+        },
+        "include": ["item.input_audio_transcription.logprobs"],
+    }
+}
+
+
+async def mint(server: MockRealtimeServer, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """POST /v1/realtime/client_secrets to the mock: (status, JSON body)."""
+    import aiohttp
+
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{server.http_url}/realtime/client_secrets", json=body, headers=server.headers
+        ) as response,
+    ):
+        return response.status, dict(await response.json())

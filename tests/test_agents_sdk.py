@@ -5,40 +5,20 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import aiohttp
 from agents.realtime import RealtimeAgent, RealtimeRunner
 from openai.types.realtime import RealtimeError as OpenAIRealtimeError
 
 from mockrt.testing import MockRealtimeServer
 
+from .conftest import REPORTED_SECRET_REQUEST, mint
+
 RULE = "Passing a realtime session update event to a transcription session is not allowed."
 
 
 async def mint_ephemeral_key(server: MockRealtimeServer) -> str:
-    body = {
-        "session": {
-            "type": "transcription",
-            "audio": {
-                "input": {
-                    "noise_reduction": {"type": "far_field"},
-                    "transcription": {
-                        "language": "en",
-                        "model": "gpt-4o-mini-transcribe",
-                        "prompt": "Expect technology terms.",
-                    },
-                }
-            },
-            "include": ["item.input_audio_transcription.logprobs"],
-        }
-    }
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            f"{server.http_url}/realtime/client_secrets", json=body, headers=server.headers
-        ) as response,
-    ):
-        assert response.status == 200
-        return str((await response.json())["value"])
+    status, secret = await mint(server, REPORTED_SECRET_REQUEST)
+    assert status == 200
+    return str(secret["value"])
 
 
 async def test_realtime_runner_surfaces_the_reported_realtime_error(

@@ -37,22 +37,31 @@ def test_readme_serve_command_installs_and_starts_the_mock() -> None:
     [
         ("raw", "turn 1: 0.50 s of speech"),
         ("openai", "turn 1: 0.40 s of speech"),
-        ("agents", "Passing a realtime session update event to a transcription session is "
-                   "not allowed."),
+        (
+            "agents",
+            "Passing a realtime session update event to a transcription session is not allowed.",
+        ),
     ],
 )
-async def test_readme_example_runs_against_the_mock(name: str, expected: str,
-                                                    tmp_path: Path) -> None:
+async def test_readme_example_runs_against_the_mock(
+    name: str, expected: str, tmp_path: Path
+) -> None:
     program = tmp_path / f"readme_{name}.py"
     program.write_text(block(f"example: {name}"))
     async with MockRealtimeServer() as server:
-        env = {**os.environ,
-               "MOCKRT_TRANSCRIPTION_URL": server.url,
-               "OPENAI_BASE_URL": server.http_url,
-               "OPENAI_WEBSOCKET_BASE_URL": server.ws_base_url}
+        env = {
+            **os.environ,
+            "MOCKRT_TRANSCRIPTION_URL": server.url,
+            "OPENAI_BASE_URL": server.http_url,
+            "OPENAI_WEBSOCKET_BASE_URL": server.ws_base_url,
+        }
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, str(program), env=env, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            str(program),
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err.decode()
     assert out.decode().strip().splitlines()[0] == expected

@@ -16,6 +16,8 @@ from mockrt.ids import CountingIds
 from mockrt.server import ServerConfig
 from mockrt.testing import MockRealtimeServer
 
+from .conftest import REPORTED_SECRET_REQUEST, mint
+
 RULE = "Passing a realtime session update event to a transcription session is not allowed."
 
 
@@ -103,38 +105,10 @@ async def test_model_query_opens_a_realtime_session(server: MockRealtimeServer) 
     )
 
 
-async def mint(server: MockRealtimeServer, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            f"{server.http_url}/realtime/client_secrets", json=body, headers=server.headers
-        ) as response,
-    ):
-        return response.status, dict(await response.json())
-
-
 async def test_ephemeral_key_opens_a_session_with_its_configuration(
     server: MockRealtimeServer,
 ) -> None:
-    status, secret = await mint(
-        server,
-        {
-            "session": {
-                "type": "transcription",
-                "audio": {
-                    "input": {
-                        "noise_reduction": {"type": "far_field"},
-                        "transcription": {
-                            "language": "en",
-                            "model": "gpt-4o-mini-transcribe",
-                            "prompt": "Expect technology terms.",
-                        },
-                    }
-                },
-                "include": ["item.input_audio_transcription.logprobs"],
-            }
-        },
-    )
+    status, secret = await mint(server, REPORTED_SECRET_REQUEST)
     assert status == 200
     headers = {"Authorization": f"Bearer {secret['value']}"}
     async with websockets.connect(server.url, additional_headers=headers) as ws:

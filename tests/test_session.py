@@ -483,8 +483,14 @@ def test_minted_configuration_shapes_session_created_like_the_reported_case() ->
 def test_violation_description_redacts_keys(session: Session) -> None:
     from mockrt.journal import describe
 
-    send(session, {"type": "session.update", "event_id": "sk-live-abcdefghijklmnopqrstuvwxyz",
-                   "session": {"type": "realtime"}})
+    send(
+        session,
+        {
+            "type": "session.update",
+            "event_id": "sk-live-abcdefghijklmnopqrstuvwxyz",
+            "session": {"type": "realtime"},
+        },
+    )
     (violation,) = session.journal.violations()
     line = describe(session.journal, session.id, session.intent, violation)
     assert "abcdefghijklmnop" not in line

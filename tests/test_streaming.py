@@ -10,7 +10,12 @@ from typing import Any
 
 import websockets
 
+from mockrt.ids import CountingIds
+from mockrt.server import ServerConfig
 from mockrt.testing import MockRealtimeServer
+
+# A fixed wall clock: expires_at must not differ between runs that straddle a second.
+FIXED_CLOCK = ServerConfig(ids=CountingIds, speed=0, wall_clock=lambda: 1_700_000_000.0)
 
 SPEECH = (Path(__file__).parent / "data" / "speech.pcm").read_bytes()
 COMPLETED = "conversation.item.input_audio_transcription.completed"
@@ -18,7 +23,7 @@ COMPLETED = "conversation.item.input_audio_transcription.completed"
 
 async def stream(chunk_ms: int) -> list[dict[str, Any]]:
     async with (
-        MockRealtimeServer() as server,
+        MockRealtimeServer(FIXED_CLOCK) as server,
         websockets.connect(server.url, additional_headers=server.headers) as ws,
     ):
         await ws.send(
