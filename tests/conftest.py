@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from mockrt import schema
@@ -16,6 +18,10 @@ from mockrt.outbox import Outbox
 from mockrt.schema import Persona
 from mockrt.session import Session
 from mockrt.testing import MockRealtimeServer
+
+# Loopback only: the Agents SDK would otherwise export its traces to the live API (when a key
+# is set). Subprocesses started by the tests inherit this.
+os.environ.setdefault("OPENAI_AGENTS_DISABLE_TRACING", "1")
 
 
 def make_session(**kwargs: Any) -> Session:
@@ -104,8 +110,6 @@ REPORTED_SECRET_REQUEST: dict[str, Any] = {
 
 async def mint(server: MockRealtimeServer, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """POST /v1/realtime/client_secrets to the mock: (status, JSON body)."""
-    import aiohttp
-
     async with (
         aiohttp.ClientSession() as http,
         http.post(

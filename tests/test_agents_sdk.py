@@ -58,3 +58,22 @@ async def test_realtime_runner_surfaces_the_reported_realtime_error(
         "model": "gpt-realtime-2.1",
         "tracing": "auto",
     }
+
+
+async def test_the_same_runner_on_a_model_url_gets_a_conversation_session_and_no_error(
+    server: MockRealtimeServer,
+) -> None:
+    runner = RealtimeRunner(RealtimeAgent(name="talker", instructions=""))
+    url = f"{server.ws_base_url}/realtime?model=gpt-realtime"
+    session = await runner.run(model_config={"api_key": server.api_key, "url": url})
+    async with session:
+
+        async def updated_twice() -> None:
+            while len(server.journal.sent("session.updated")) < 2:
+                await asyncio.sleep(0.01)
+
+        await asyncio.wait_for(updated_twice(), 10)
+    (mock_session,) = server.sessions
+    assert mock_session.intent == "realtime"
+    assert mock_session.journal.violations() == []
+    assert mock_session.journal.sent()[0].event["session"]["type"] == "realtime"
