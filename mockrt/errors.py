@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from mockrt.events import ErrorEvent, ErrorObject
+
 __all__ = [
     "BETA_CLOSE_REASON",
     "ErrorDetail",
@@ -88,6 +90,12 @@ class ErrorDetail:
             "param": self.param,
             "event_id": client_event_id,
         }
+
+    def event(self, event_id: str, client_event_id: str | None) -> ErrorEvent:
+        """The ``error`` event carrying ``wire(client_event_id)``."""
+        return ErrorEvent(
+            event_id=event_id, error=ErrorObject.model_validate(self.wire(client_event_id))
+        )
 
 
 def _quote(value: object) -> str:

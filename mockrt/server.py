@@ -20,7 +20,7 @@ from typing import IO, Any, Literal
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from mockrt import inspector
-from mockrt.events import ErrorEvent, ErrorObject, dump
+from mockrt.events import ErrorEvent, dump
 from mockrt.handshake import (
     CloseAfterUpgrade,
     HttpReject,
@@ -163,10 +163,7 @@ async def _realtime(request: web.Request) -> web.StreamResponse:
     )
     await ws.prepare(request)
     if isinstance(decision, CloseAfterUpgrade):
-        event = ErrorEvent(
-            event_id=state.ids.make("event"),
-            error=ErrorObject.model_validate(decision.error.wire(None)),
-        )
+        event = decision.error.event(state.ids.make("event"), None)
         await ws.send_str(event.model_dump_json())
         await ws.close(code=decision.code, message=decision.reason.encode())
         _journal_refusal(state, event, decision)

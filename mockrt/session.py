@@ -25,7 +25,6 @@ from mockrt.beta import (
 from mockrt.errors import ErrorDetail
 from mockrt.events import (
     ErrorEvent,
-    ErrorObject,
     InputAudioBufferAppend,
     InputAudioBufferClear,
     InputAudioBufferCommit,
@@ -275,16 +274,7 @@ class Session:
         violation = Violation(
             detail.rule.value, detail.code, detail.message, ref.index, ref.type, ref.event_id
         )
-        event = ErrorEvent(
-            event_id=self.ids.make("event"),
-            error=ErrorObject(
-                type=detail.type,
-                code=detail.code,
-                message=detail.message,
-                param=detail.param,
-                event_id=ref.event_id,
-            ),
-        )
+        event = detail.event(self.ids.make("event"), ref.event_id)
         self.emit(event, delay_ms, violation)
 
     def _session_event(self, created: bool) -> BaseModel:
