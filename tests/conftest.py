@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from hypothesis import settings
 
 from mockrt import schema
 from mockrt.ids import CountingIds
@@ -18,6 +19,14 @@ from mockrt.outbox import Outbox
 from mockrt.schema import Persona
 from mockrt.session import Session
 from mockrt.testing import MockRealtimeServer
+
+# Hypothesis profiles: "ci" (set by CI=true) is derandomized so a red run can be replayed;
+# "dev" explores with fresh seeds. Tests that need a budget set max_examples themselves.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 # Loopback only: the Agents SDK would otherwise export its traces to the live API (when a key
 # is set). Subprocesses started by the tests inherit this.

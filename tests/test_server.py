@@ -241,3 +241,41 @@ async def test_healthz_answers_200(server: MockRealtimeServer) -> None:
         http.get(f"http://127.0.0.1:{server.port}/healthz") as response,
     ):
         assert response.status == 200
+
+
+async def test_an_append_over_15_mib_gets_an_error_and_the_connection_lives_on(
+    server: MockRealtimeServer,
+) -> None:
+    async with websockets.connect(
+        server.url, additional_headers=server.headers, max_size=None
+    ) as ws:
+        await recv(ws)
+        huge = "A" * (((15 * 1024 * 1024) // 3 + 2) * 4)  # just over 15 MiB once decoded
+        await ws.send(
+            json.dumps({"type": "input_audio_buffer.append", "audio": huge, "event_id": "big"})
+        )
+        error = await recv(ws, timeout=30)
+        assert error["error"]["param"] == "audio"
+        assert error["error"]["event_id"] == "big"
+        assert "exceeds the maximum" in error["error"]["message"]
+        await ws.send(json.dumps({"type": "input_audio_buffer.clear"}))
+        assert (await recv(ws))["type"] == "input_audio_buffer.cleared"
+    (session,) = server.sessions
+    assert session.audio.buffered_ms == 0
+
+
+async def test_a_frame_over_the_websocket_limit_closes_with_1009_and_spares_others() -> None:
+    config = ServerConfig(ids=CountingIds, speed=0, max_frame_bytes=64 * 1024)
+    async with (
+        MockRealtimeServer(config) as server,
+        websockets.connect(server.url, additional_headers=server.headers) as bystander,
+    ):
+        await recv(bystander)
+        async with websockets.connect(server.url, additional_headers=server.headers) as ws:
+            await recv(ws)
+            await ws.send("x" * (65 * 1024))
+            with pytest.raises(websockets.ConnectionClosed):
+                await recv(ws)
+        assert ws.close_code == 1009
+        await bystander.send(json.dumps({"type": "input_audio_buffer.clear"}))
+        assert (await recv(bystander))["type"] == "input_audio_buffer.cleared"
