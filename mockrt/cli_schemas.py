@@ -204,6 +204,12 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if not args.dir.is_dir():
+        print(
+            f"mockrt schemas check: no directory {args.dir}; run it from a clone of mockrt, "
+            f"give DIR, or write one with `mockrt schemas export {args.dir}`"
+        )
+        return 1
     problems = schema.check(args.dir)
     for problem in problems:
         print(problem)
