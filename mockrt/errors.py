@@ -35,6 +35,7 @@ __all__ = [
     "partial_sample",
     "prompt_not_supported",
     "realtime_update_on_transcription",
+    "server_error",
     "session_expired",
     "supported_values",
     "transcription_update_on_realtime",
@@ -69,6 +70,7 @@ class Rule(StrEnum):
     BETA_SHAPE = "beta-api-shape"
     MODEL_WITH_INTENT = "model-with-transcription-intent"
     SESSION_EXPIRED = "session-expired"
+    SERVER_ERROR = "server-error"
 
 
 @dataclass(frozen=True)
@@ -351,6 +353,17 @@ def model_parameter_for_transcription() -> ErrorDetail:
         "invalid_model",
         None,
         Rule.MODEL_WITH_INTENT,
+    )
+
+
+def server_error() -> ErrorDetail:
+    # VERBATIM short form "The server had an error" (protocol.md §6 [3p]); the rest is REST's.
+    return ErrorDetail(
+        "The server had an error while processing your request. Sorry about that!",
+        None,
+        None,
+        Rule.SERVER_ERROR,
+        type="server_error",
     )
 
 

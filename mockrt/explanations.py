@@ -326,6 +326,14 @@ EXPLANATIONS: dict[str, Explanation] = {
         "again and continue streaming; keep turns you need to finish on the old socket until "
         "their transcripts arrive.",
     ),
+    Rule.SERVER_ERROR: Explanation(
+        "The server failed while handling a client event",
+        "A server_error is the server's fault, not the client's: the live API sends it rarely "
+        "and the session usually stays open. The mock sends it when a script injects it, or "
+        "when mockrt itself hits a bug (its log then has the traceback: please report it).",
+        "Treat server_error as retryable: log it, and resend the event or reconnect if the "
+        "socket closed.",
+    ),
     "http-unauthorized": Explanation(
         "The connection was refused: missing or wrong API key (HTTP 401)",
         "The Realtime API wants Authorization: Bearer sk-... (or an ek_... ephemeral key that "
@@ -384,6 +392,8 @@ def infer_rule(error: JSON) -> str:
     }
     if isinstance(code, str) and code in by_code:
         return by_code[code].value
+    if error.get("type") == "server_error":
+        return Rule.SERVER_ERROR.value
     if code == "invalid_value":
         if message.startswith(("Turn detection is not", "Prompt is not", "Only one of")):
             return Rule.MODEL_RULE.value

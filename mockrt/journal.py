@@ -87,7 +87,8 @@ class Entry:
         return record
 
     def to_line(self) -> str:
-        return redact(json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")))
+        # ASCII escapes: a client may send lone surrogates, which UTF-8 files cannot hold.
+        return redact(json.dumps(self.to_json(), separators=(",", ":")))
 
 
 @dataclass

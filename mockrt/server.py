@@ -19,7 +19,7 @@ from typing import IO, Any, Literal
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from mockrt import inspector
+from mockrt import errors, inspector
 from mockrt.events import ErrorEvent, dump
 from mockrt.handshake import (
     CloseAfterUpgrade,
@@ -225,12 +225,16 @@ async def _serve(live: Live, state: ServerState) -> None:
     try:
         async for msg in ws:
             session.advance_to(clock())
-            if msg.type == WSMsgType.TEXT:
-                session.receive_text(msg.data)
-            elif msg.type == WSMsgType.BINARY:
-                session.receive_bytes(msg.data)
-            else:
-                continue
+            try:
+                if msg.type == WSMsgType.TEXT:
+                    session.receive_text(msg.data)
+                elif msg.type == WSMsgType.BINARY:
+                    session.receive_bytes(msg.data)
+                else:
+                    continue
+            except Exception:  # a bug of ours: the client gets server_error, never a traceback
+                log.exception("session %s: internal error on a client frame", session.id)
+                session.emit(errors.server_error().event(session.ids.make("event"), None))
             wake.set()
             if task.done():
                 break

@@ -9,7 +9,6 @@ Must never import aiohttp or websockets (tests/test_purity.py checks).
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -341,9 +340,5 @@ class Session:
         return event.model_dump(mode="json", exclude_unset=True)
 
     def _journal_client(self, index: int, frame: Any) -> None:
-        if isinstance(frame, str):
-            try:
-                frame = json.loads(frame)
-            except ValueError:
-                pass
+        """``frame`` is the parsed JSON, or the raw text of a frame that is not JSON."""
         self.journal.add(Entry("client", self.now, self.id, frame, index))

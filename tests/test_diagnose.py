@@ -300,6 +300,7 @@ DETAILS: list[ErrorDetail] = [
     errors.model_parameter_for_transcription(),
     errors.model_not_supported_in_transcription("gpt-4o-transcribe"),
     errors.session_expired(60),
+    errors.server_error(),
 ]
 
 
