@@ -51,9 +51,6 @@ class Outbox:
     def next_due(self) -> float | None:
         return self._heap[0].due if self._heap else None
 
-    def pending(self) -> int:
-        return len(self._heap)
-
     def drain(self, now: float, limit: int | None = None) -> list[dict[str, Any]]:
         """Events due at ``now`` (at most ``limit``), in order, journaled as sent."""
         out: list[dict[str, Any]] = []
@@ -70,7 +67,3 @@ class Outbox:
             self.sent_count += 1
             out.append(item.event)
         return out
-
-    def clear(self) -> None:
-        """Forget everything queued (the socket is closing)."""
-        self._heap.clear()
