@@ -2,7 +2,7 @@
 
 ``bare`` is the baseline: an aiohttp WebSocket server that only receives (and answers the
 ``input_audio_buffer.clear`` marker, so the client knows every frame before it was read).
-``mockrt`` is ``mockrt.server.create_app`` as ``mockrt serve`` runs it. Both print their port.
+``mockrt`` is ``mockrt.serve.server.create_app`` as ``mockrt serve`` runs it. Both print their port.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 
 from aiohttp import WSMsgType, web
 
-from mockrt.server import ServerConfig, create_app
+from mockrt.serve.server import ServerConfig, create_app
 
 CLEARED = '{"type":"input_audio_buffer.cleared","event_id":"event_x"}'
 

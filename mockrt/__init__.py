@@ -1,6 +1,6 @@
 """mockrt: a faithful local mock of the OpenAI Realtime API in transcription mode.
 
-Names are imported lazily, so that ``import mockrt.session`` (the pure core) never pulls in
+Names are imported lazily, so that ``import mockrt.core.session`` (the pure core) never pulls in
 aiohttp through this package's ``__init__``.
 """
 
@@ -26,15 +26,15 @@ __all__ = [
 __version__ = "0.1.0"
 
 _WHERE = {
-    "CountingIds": "mockrt.ids",
-    "RandomIds": "mockrt.ids",
-    "InvalidState": "mockrt.exceptions",
-    "MockRTError": "mockrt.exceptions",
-    "Journal": "mockrt.journal",
-    "Options": "mockrt.options",
-    "ServerConfig": "mockrt.server",
-    "create_app": "mockrt.server",
-    "Session": "mockrt.session",
+    "CountingIds": "mockrt.core.ids",
+    "RandomIds": "mockrt.core.ids",
+    "InvalidState": "mockrt.core.exceptions",
+    "MockRTError": "mockrt.core.exceptions",
+    "Journal": "mockrt.core.journal",
+    "Options": "mockrt.core.options",
+    "ServerConfig": "mockrt.serve.server",
+    "create_app": "mockrt.serve.server",
+    "Session": "mockrt.core.session",
     "MockRealtimeServer": "mockrt.testing",
 }
 

@@ -1,5 +1,5 @@
 """``python -m mockrt`` is ``mockrt``."""
 
-from mockrt.cli import main
+from mockrt.cli.main import main
 
 raise SystemExit(main())

@@ -12,13 +12,13 @@ import aiohttp
 import pytest
 from hypothesis import settings
 
-from mockrt import schema
-from mockrt.ids import CountingIds
-from mockrt.options import Options
-from mockrt.outbox import Outbox
-from mockrt.schema import Persona
-from mockrt.session import Session
-from mockrt.testing import MockRealtimeServer
+from mockrt.contract import schema
+from mockrt.contract.schema import Persona
+from mockrt.core.ids import CountingIds
+from mockrt.core.options import Options
+from mockrt.core.outbox import Outbox
+from mockrt.core.session import Session
+from mockrt.serve.testing import MockRealtimeServer
 
 # Hypothesis profiles: "ci" (set by CI=true) is derandomized so a red run can be replayed;
 # "dev" explores with fresh seeds. Tests that need a budget set max_examples themselves.

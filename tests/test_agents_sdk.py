@@ -8,7 +8,7 @@ from typing import Any
 from agents.realtime import RealtimeAgent, RealtimeRunner
 from openai.types.realtime import RealtimeError as OpenAIRealtimeError
 
-from mockrt.testing import MockRealtimeServer
+from mockrt.serve.testing import MockRealtimeServer
 
 from .conftest import REPORTED_SECRET_REQUEST, mint
 

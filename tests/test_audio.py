@@ -1,4 +1,4 @@
-"""mockrt.audio: formats, strict base64, G.711 tables, dBFS levels."""
+"""mockrt.core.audio: formats, strict base64, G.711 tables, dBFS levels."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockrt import audio
-from mockrt.audio import (
+from mockrt.core import audio
+from mockrt.core.audio import (
     FORMATS,
     SILENCE_DBFS,
     alaw_table,
@@ -265,7 +265,7 @@ ALLOWED_IMPORTS = {
     "numpy",
     "numpy.typing",
     "typing",
-    "mockrt.audio",
+    "mockrt.core.audio",
 }
 
 

@@ -10,10 +10,10 @@ from typing import Any
 import aiohttp
 import websockets
 
-from mockrt.ids import CountingIds
-from mockrt.persona import BETA
-from mockrt.server import ServerConfig
-from mockrt.testing import MockRealtimeServer
+from mockrt.core.ids import CountingIds
+from mockrt.core.persona import BETA
+from mockrt.serve.server import ServerConfig
+from mockrt.serve.testing import MockRealtimeServer
 
 from .conftest import make_session, send
 

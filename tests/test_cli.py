@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 import websockets
 
-from mockrt.cli import build_parser
+from mockrt.cli.main import build_parser
 
 
 @pytest.fixture

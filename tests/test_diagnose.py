@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from mockrt import errors
-from mockrt.diagnose import Connection, RunInfo, diagnose
-from mockrt.errors import ErrorDetail, Rule
-from mockrt.explanations import EXPLANATIONS, infer_rule
-from mockrt.fingerprints import beta_to_ga, describe_event
-from mockrt.journal import Entry, Journal, read_jsonl
-from mockrt.session import Session
+from mockrt.core import errors
+from mockrt.core.errors import ErrorDetail, Rule
+from mockrt.core.journal import Entry, Journal, read_jsonl
+from mockrt.core.session import Session
+from mockrt.diagnosis.analysis import Connection, RunInfo, diagnose
+from mockrt.diagnosis.explanations import EXPLANATIONS, infer_rule
+from mockrt.diagnosis.fingerprints import beta_to_ga, describe_event
 from tests import audio_gen
 
 from .conftest import make_session
@@ -400,8 +400,9 @@ def test_appends_are_described_by_size_and_updates_by_key_fields() -> None:
 
 def test_diagnosis_modules_import_neither_aiohttp_nor_websockets() -> None:
     code = (
-        "import sys\nimport mockrt.diagnose, mockrt.fingerprints, mockrt.explanations\n"
-        "import mockrt.diagnose_text\n"
+        "import sys\nimport mockrt.diagnosis.analysis, mockrt.diagnosis.fingerprints\n"
+        "import mockrt.diagnosis.explanations\n"
+        "import mockrt.diagnosis.render\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('aiohttp', 'websockets')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mockrt.cli import main
+from mockrt.cli.main import main
 
 from .test_diagnose import run_frames, runner_frames
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from mockrt.cli_diagnose import program_env
-from mockrt.script import Script, Turn
-from mockrt.testing import MockRealtimeServer
+from mockrt.cli.diagnose import program_env
+from mockrt.core.script import Script, Turn
+from mockrt.serve.testing import MockRealtimeServer
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SCRIPT = Script(turns=(Turn(transcript="Hello from the mock."),))

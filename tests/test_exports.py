@@ -10,7 +10,9 @@ import pytest
 import mockrt
 
 MODULES = sorted(
-    m.name for m in pkgutil.iter_modules(mockrt.__path__) if m.name not in ("__main__",)
+    m.name.removeprefix("mockrt.")
+    for m in pkgutil.walk_packages(mockrt.__path__, "mockrt.")
+    if not m.name.endswith("__main__")
 )
 
 

@@ -11,8 +11,8 @@ import websockets
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockrt.session import Session
-from mockrt.testing import MockRealtimeServer
+from mockrt.core.session import Session
+from mockrt.serve.testing import MockRealtimeServer
 
 from .conftest import make_session, send
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from mockrt.handshake import (
+from mockrt.core.handshake import (
     CloseAfterUpgrade,
     HttpReject,
     KeyStore,
@@ -14,8 +14,8 @@ from mockrt.handshake import (
     create_client_secret,
     decide,
 )
-from mockrt.ids import CountingIds
-from mockrt.options import Options
+from mockrt.core.ids import CountingIds
+from mockrt.core.options import Options
 
 AUTH = {"Authorization": "Bearer sk-test"}
 

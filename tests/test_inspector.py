@@ -9,8 +9,8 @@ from typing import Any
 import aiohttp
 import websockets
 
-from mockrt import inspector
-from mockrt.testing import MockRealtimeServer
+from mockrt.serve import inspector
+from mockrt.serve.testing import MockRealtimeServer
 from tests import audio_gen
 
 SECRET = "sk-proj-abcdefghijklmnopqrstuvwxyz"

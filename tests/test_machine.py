@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from mockrt.exceptions import InvalidState
-from mockrt.machine import CLIENT_INPUTS, SERVER_INPUTS, TRANSITIONS, State, next_state
-from mockrt.session import Session
+from mockrt.core.exceptions import InvalidState
+from mockrt.core.machine import CLIENT_INPUTS, SERVER_INPUTS, TRANSITIONS, State, next_state
+from mockrt.core.session import Session
 
 from .audio_gen import noise, silence, tone
 from .conftest import make_session

@@ -6,7 +6,7 @@ import asyncio
 
 from openai import AsyncOpenAI
 
-from mockrt.testing import MockRealtimeServer
+from mockrt.serve.testing import MockRealtimeServer
 
 
 async def test_openai_sdk_connects_updates_and_parses_every_event(

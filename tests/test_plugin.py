@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import websockets
 
-from mockrt.testing import MockRealtimeServer
+from mockrt.serve.testing import MockRealtimeServer
 
 pytest_plugins = ["pytester"]
 HELLO = Path(__file__).resolve().parents[1] / "examples" / "scripts" / "hello.yaml"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mockrt.testing import MockRealtimeServer
+from mockrt.serve.testing import MockRealtimeServer
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()

@@ -15,12 +15,12 @@ from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 from referencing.exceptions import Unresolvable
 
-from mockrt import schema
-from mockrt.beta import BETA_CLIENT_EVENTS
-from mockrt.events import CLIENT_EVENTS
-from mockrt.handshake import KeyStore, create_beta_transcription_session, create_client_secret
-from mockrt.ids import CountingIds
-from mockrt.options import Options
+from mockrt.contract import schema
+from mockrt.core.beta import BETA_CLIENT_EVENTS
+from mockrt.core.events import CLIENT_EVENTS
+from mockrt.core.handshake import KeyStore, create_beta_transcription_session, create_client_secret
+from mockrt.core.ids import CountingIds
+from mockrt.core.options import Options
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 PERSONAS_AND_DIRECTIONS = list(schema.EVENT_UNIONS)
@@ -280,7 +280,7 @@ def test_descriptions_quote_the_sdk_docstrings_with_their_source() -> None:
 def test_the_contract_modules_load_neither_aiohttp_nor_websockets() -> None:
     code = (
         "import sys\n"
-        "import mockrt.beta, mockrt.schema, mockrt.cli_schemas\n"
+        "import mockrt.core.beta, mockrt.contract.schema, mockrt.cli.schemas\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('aiohttp', 'websockets', 'asyncio'))\n"
         "print(','.join(bad))\n"

@@ -16,10 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from mockrt import events
-from mockrt.events import LogProb, TranscriptionError, UsageDuration, UsageTokens
-from mockrt.exceptions import MockRTError
-from mockrt.script import (
+from mockrt.contract.scriptfile import load_script, parse_script, script_schema
+from mockrt.core import events
+from mockrt.core.events import LogProb, TranscriptionError, UsageDuration, UsageTokens
+from mockrt.core.exceptions import MockRTError
+from mockrt.core.script import (
     DEFAULT_BETWEEN_DELTAS_MS,
     DEFAULT_COMPLETED_MS,
     DEFAULT_FIRST_DELTA_MS,
@@ -38,10 +39,7 @@ from mockrt.script import (
     TurnPlan,
     TurnRequest,
     auto_logprobs,
-    load_script,
-    parse_script,
     plan_turn,
-    script_schema,
     split_deltas,
 )
 
@@ -115,7 +113,7 @@ def test_fault_event_types_cover_every_server_event_mockrt_models() -> None:
 
 
 def test_the_script_module_imports_no_io_clock_or_randomness() -> None:
-    tree = ast.parse((ROOT / "mockrt" / "script.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "mockrt" / "core" / "script.py").read_text(encoding="utf-8"))
     imported = {
         name.split(".")[0]
         for node in ast.walk(tree)
@@ -129,7 +127,10 @@ def test_the_script_module_imports_no_io_clock_or_randomness() -> None:
     }
     banned = {"aiohttp", "websockets", "asyncio", "socket", "random", "secrets", "time", "datetime"}
     assert not imported & banned
-    code = "import sys, mockrt.script; print(sorted(set(sys.modules) & {'aiohttp', 'websockets'}))"
+    code = (
+        "import sys, mockrt.core.script; "
+        "print(sorted(set(sys.modules) & {'aiohttp', 'websockets'}))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

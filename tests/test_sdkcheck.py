@@ -11,8 +11,8 @@ from typing import Any
 import openai
 import pytest
 
-from mockrt import schema, sdkcheck, sdkinstances, sdktypes
-from mockrt.sdkcheck import Allowed, Drift, Report
+from mockrt.contract import schema, sdkcheck, sdkinstances, sdktypes
+from mockrt.contract.sdkcheck import Allowed, Drift, Report
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 
@@ -59,7 +59,7 @@ def test_every_sdk_event_type_is_modelled_or_declared_out_of_scope(
 
 def test_the_descriptions_file_quotes_the_installed_sdk() -> None:
     on_disk = json.loads(sdktypes.DESCRIPTIONS_FILE.read_text())
-    assert on_disk == sdktypes.sdk_descriptions(), "run python -m mockrt.sdktypes"
+    assert on_disk == sdktypes.sdk_descriptions(), "run python -m mockrt.contract.sdktypes"
 
 
 def _target(name: str) -> sdkcheck.Target:

@@ -12,9 +12,9 @@ import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from mockrt.ids import CountingIds
-from mockrt.server import ServerConfig
-from mockrt.testing import MockRealtimeServer
+from mockrt.core.ids import CountingIds
+from mockrt.serve.server import ServerConfig
+from mockrt.serve.testing import MockRealtimeServer
 
 from .conftest import REPORTED_SECRET_REQUEST, mint
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from mockrt.events import TranscriptionSessionRequest
-from mockrt.exceptions import InvalidState
-from mockrt.options import Options
-from mockrt.session import Session
+from mockrt.core.events import TranscriptionSessionRequest
+from mockrt.core.exceptions import InvalidState
+from mockrt.core.options import Options
+from mockrt.core.session import Session
 
 from .conftest import make_session, send
 
@@ -481,7 +481,7 @@ def test_minted_configuration_shapes_session_created_like_the_reported_case() ->
 
 
 def test_violation_description_redacts_keys(session: Session) -> None:
-    from mockrt.journal import describe
+    from mockrt.core.journal import describe
 
     send(
         session,

@@ -10,9 +10,9 @@ from typing import Any
 
 import websockets
 
-from mockrt.ids import CountingIds
-from mockrt.server import ServerConfig
-from mockrt.testing import MockRealtimeServer
+from mockrt.core.ids import CountingIds
+from mockrt.serve.server import ServerConfig
+from mockrt.serve.testing import MockRealtimeServer
 
 # A fixed wall clock: expires_at must not differ between runs that straddle a second.
 FIXED_CLOCK = ServerConfig(ids=CountingIds, speed=0, wall_clock=lambda: 1_700_000_000.0)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import websockets
 
-from mockrt.testing import MockRealtimeServer
+from mockrt.serve.testing import MockRealtimeServer
 
 LIVE_URL = "wss://api.openai.com/v1/realtime?intent=transcription"
 

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from mockrt.options import Options
-from mockrt.script import ScriptedTranscriber, load_script, parse_script
-from mockrt.session import Session
+from mockrt.contract.scriptfile import load_script, parse_script
+from mockrt.core.options import Options
+from mockrt.core.script import ScriptedTranscriber
+from mockrt.core.session import Session
 
 from .audio_gen import silence, tone
 from .conftest import make_session, send

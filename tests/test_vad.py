@@ -1,4 +1,4 @@
-"""mockrt.vad: deterministic turn detection checked against independently computed ground truth."""
+"""mockrt.core.vad: deterministic turn detection, checked against independent ground truth."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockrt import vad
-from mockrt.audio import FORMATS, AudioFormatSpec, alaw_table, ulaw_table
-from mockrt.vad import (
+from mockrt.core import vad
+from mockrt.core.audio import FORMATS, AudioFormatSpec, alaw_table, ulaw_table
+from mockrt.core.vad import (
     SEMANTIC_EAGERNESS,
     IdleTimeout,
     SpeechStarted,

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from mockrt.cli import main
-from mockrt.cli_schemas import FrameViolation, validate_records
-from mockrt.persona import BETA
+from mockrt.cli.main import main
+from mockrt.cli.schemas import FrameViolation, validate_records
+from mockrt.core.persona import BETA
 
 from .conftest import make_session, send
 

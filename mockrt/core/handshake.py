@@ -14,25 +14,25 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
 
-from mockrt import errors
-from mockrt.beta import (
+from mockrt.core import errors
+from mockrt.core.beta import (
     BetaClientSecret,
     BetaTranscriptionSessionRequest,
     beta_session_from_ga,
     ga_request_from_beta,
 )
-from mockrt.errors import ErrorDetail
-from mockrt.events import RealtimeSessionRequest, TranscriptionSessionRequest, dump
-from mockrt.ids import Ids
-from mockrt.options import Options
-from mockrt.sessionconf import (
+from mockrt.core.errors import ErrorDetail
+from mockrt.core.events import RealtimeSessionRequest, TranscriptionSessionRequest, dump
+from mockrt.core.ids import Ids
+from mockrt.core.options import Options
+from mockrt.core.sessionconf import (
     apply_realtime_update,
     apply_update,
     default_realtime_session,
     default_session,
     validate_session_request,
 )
-from mockrt.validation import json_kind, validation_error_detail
+from mockrt.core.validation import json_kind, validation_error_detail
 
 BETA_SESSION_REQUEST: TypeAdapter[BetaTranscriptionSessionRequest] = TypeAdapter(
     BetaTranscriptionSessionRequest

@@ -34,9 +34,9 @@ from typing import Any
 import openai
 from pydantic import TypeAdapter
 
-from mockrt import schema
-from mockrt.schema import Direction, Persona
-from mockrt.sdktypes import SDK_REST, sdk_descriptions, sdk_event_types
+from mockrt.contract import schema
+from mockrt.contract.schema import Direction, Persona
+from mockrt.contract.sdktypes import SDK_REST, sdk_descriptions, sdk_event_types
 
 __all__ = [
     "Allowed",
@@ -426,7 +426,8 @@ def _descriptions_drift() -> Iterator[Drift]:
             "",
             "descriptions",
             "mockrt/data/sdk_descriptions.json",
-            "other docstrings: run python -m mockrt.sdktypes, then mockrt schemas export schemas",
+            "other docstrings: run python -m mockrt.contract.sdktypes, "
+            "then mockrt schemas export schemas",
         )
 
 
@@ -442,7 +443,7 @@ def check_against_sdk(
     for target in targets():
         drifts += compare(target, docs)
         if with_instances:
-            from mockrt.sdkinstances import instances
+            from mockrt.contract.sdkinstances import instances
 
             drifts += instances(target, docs, allowed, max_examples)
     drifts += _descriptions_drift()

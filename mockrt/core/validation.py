@@ -17,17 +17,17 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from mockrt import errors
-from mockrt.beta import BETA_CLIENT_EVENTS
-from mockrt.errors import ErrorDetail
-from mockrt.events import (
+from mockrt.core import errors
+from mockrt.core.beta import BETA_CLIENT_EVENTS
+from mockrt.core.errors import ErrorDetail
+from mockrt.core.events import (
     CLIENT_EVENTS,
     ClientEvent,
     RealtimeSessionRequest,
     SessionUpdate,
 )
-from mockrt.options import Options
-from mockrt.persona import GA, Persona
+from mockrt.core.options import Options
+from mockrt.core.persona import GA, Persona
 
 __all__ = [
     "Accepted",

@@ -11,9 +11,9 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from mockrt import errors
-from mockrt.errors import ErrorDetail
-from mockrt.events import (
+from mockrt.core import errors
+from mockrt.core.errors import ErrorDetail
+from mockrt.core.events import (
     TRANSCRIPTION_MODELS,
     AudioInputOut,
     AudioOut,
@@ -30,8 +30,8 @@ from mockrt.events import (
     TranscriptionSession,
     TranscriptionSessionRequest,
 )
-from mockrt.options import Options
-from mockrt.validation import breaks_session_rule, validation_error_detail
+from mockrt.core.options import Options
+from mockrt.core.validation import breaks_session_rule, validation_error_detail
 
 __all__ = [
     "apply_realtime_update",

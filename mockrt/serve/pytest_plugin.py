@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from mockrt.testing import MockRealtimeServer
+    from mockrt.serve.testing import MockRealtimeServer
 
 __all__ = ["mockrt_server", "pytest_configure"]
 
@@ -43,7 +43,7 @@ else:
     @pytest_asyncio.fixture
     async def mockrt_server(request: pytest.FixtureRequest) -> AsyncIterator[ServerFactory]:
         """A factory: ``await mockrt_server(**options)`` starts a mock on 127.0.0.1."""
-        from mockrt.testing import MockRealtimeServer
+        from mockrt.serve.testing import MockRealtimeServer
 
         marker = request.node.get_closest_marker("mockrt")
         defaults: dict[str, Any] = dict(marker.kwargs) if marker else {}

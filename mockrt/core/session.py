@@ -13,16 +13,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from mockrt import errors
-from mockrt.beta import (
+from mockrt.core import errors
+from mockrt.core.beta import (
     TranscriptionSessionCreated,
     TranscriptionSessionUpdate,
     TranscriptionSessionUpdated,
     beta_session_from_ga,
     ga_request_from_beta,
 )
-from mockrt.errors import ErrorDetail
-from mockrt.events import (
+from mockrt.core.errors import ErrorDetail
+from mockrt.core.events import (
     ErrorEvent,
     InputAudioBufferAppend,
     InputAudioBufferClear,
@@ -35,22 +35,30 @@ from mockrt.events import (
     TranscriptionSession,
     TranscriptionSessionRequest,
 )
-from mockrt.exceptions import InvalidState
-from mockrt.ids import CountingIds, Ids
-from mockrt.journal import Entry, Journal, Violation
-from mockrt.machine import State, next_state
-from mockrt.options import Options
-from mockrt.outbox import Outbox
-from mockrt.persona import GA, Persona
-from mockrt.script import Close, Delay, Drop, Duplicate, Fault, InjectError, ScriptedTranscriber
-from mockrt.sessionconf import (
+from mockrt.core.exceptions import InvalidState
+from mockrt.core.ids import CountingIds, Ids
+from mockrt.core.journal import Entry, Journal, Violation
+from mockrt.core.machine import State, next_state
+from mockrt.core.options import Options
+from mockrt.core.outbox import Outbox
+from mockrt.core.persona import GA, Persona
+from mockrt.core.script import (
+    Close,
+    Delay,
+    Drop,
+    Duplicate,
+    Fault,
+    InjectError,
+    ScriptedTranscriber,
+)
+from mockrt.core.sessionconf import (
     apply_realtime_update,
     apply_update,
     default_realtime_session,
     default_session,
 )
-from mockrt.turns import ClientRef, InputAudio, Transcriber
-from mockrt.validation import Accepted, parse_client_text
+from mockrt.core.turns import ClientRef, InputAudio, Transcriber
+from mockrt.core.validation import Accepted, parse_client_text
 
 __all__ = ["Session"]
 

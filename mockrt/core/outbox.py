@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from mockrt.events import dump
-from mockrt.journal import Entry, Journal, Violation
+from mockrt.core.events import dump
+from mockrt.core.journal import Entry, Journal, Violation
 
 __all__ = ["Outbox"]
 

@@ -1,13 +1,13 @@
 """Diagnosis: what a client sent, which rules it broke, why, and how to fix it.
 
-Pure analysis of a ``Journal`` (the mock's own, or a capture of live traffic in the same JSON
-Lines format). ``diagnose(journal)`` groups the entries per session, recognises the client
-(``mockrt.fingerprints``) and turns every violation into a ``Problem``: the rule, the error the
-live API sends, what happened, why and the fix (``mockrt.explanations``), specific to the client
-where there is something specific to say; plus advice that does not affect conformance (notes).
-``Report.to_text()`` is for a person who never read the protocol, ``Report.to_json()`` for
-machines. ``mockrt diagnose`` and the inspector call it. No I/O, no clocks; must never import
-aiohttp or websockets.
+Pure analysis of a ``Journal`` (the mock's own, or a capture of live traffic in the same JSON Lines
+format). ``diagnose(journal)`` groups the entries per session, recognises the client
+(``mockrt.diagnosis.fingerprints``) and turns every violation into a ``Problem``: the rule, the
+error the live API sends, what happened, why and the fix (``mockrt.diagnosis.explanations``),
+specific to the client where there is something specific to say; plus advice that does not affect
+conformance (notes). ``Report.to_text()`` is for a person who never read the protocol,
+``Report.to_json()`` for machines. ``mockrt diagnose`` and the inspector call it. No I/O, no clocks;
+must never import aiohttp or websockets.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mockrt.errors import Rule
-from mockrt.explanations import EXPLANATIONS, Explanation, explain, extend, infer_rule
-from mockrt.fingerprints import (
+from mockrt.core.errors import Rule
+from mockrt.core.journal import Entry, Journal
+from mockrt.diagnosis.explanations import EXPLANATIONS, Explanation, explain, extend, infer_rule
+from mockrt.diagnosis.fingerprints import (
     CONVERSATION_FIELDS,
     Fingerprint,
     SessionView,
@@ -32,7 +33,6 @@ from mockrt.fingerprints import (
     is_transcription_update,
     session_of,
 )
-from mockrt.journal import Entry, Journal
 
 __all__ = [
     "Connection",
@@ -270,7 +270,7 @@ class Report:
 
     def to_text(self) -> str:
         """The report for a person: per session, the client events, then each problem."""
-        from mockrt.diagnose_text import render
+        from mockrt.diagnosis.render import render
 
         return render(self)
 

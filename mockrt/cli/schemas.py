@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockrt import schema
-from mockrt.schema import Direction, Persona
+from mockrt.contract import schema
+from mockrt.contract.schema import Direction, Persona
 
 __all__ = ["FIRST_EVENT", "FrameViolation", "register", "validate_records"]
 
@@ -217,7 +217,7 @@ def _check(args: argparse.Namespace) -> int:
         print(f"{args.dir}: up to date ({len(schema.documents())} documents)")
     failed = bool(problems)
     if args.against_sdk:
-        from mockrt.sdkcheck import check_against_sdk
+        from mockrt.contract.sdkcheck import check_against_sdk
 
         report = check_against_sdk(
             args.dir,

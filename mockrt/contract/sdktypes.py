@@ -5,8 +5,8 @@ docstrings schemas/ quotes from them.
 for GA, ``openai.types.beta.realtime`` for beta), ``SDK_REST`` the REST bodies, ``SDK_COMMON`` the
 SDK classes behind our shared definitions. ``sdk_descriptions()`` reads the installed SDK's
 source with ``ast`` and returns the first paragraph of each docstring, quoted with its source;
-``python -m mockrt.sdktypes`` writes them to ``mockrt/data/sdk_descriptions.json``, which
-``mockrt.schema`` uses without needing openai. Never imports aiohttp or websockets itself
+``python -m mockrt.contract.sdktypes`` writes them to ``mockrt/data/sdk_descriptions.json``, which
+``mockrt.contract.schema`` uses without needing openai. Never imports aiohttp or websockets itself
 (``import openai`` loads aiohttp when it is installed; only the tests and ``--against-sdk``
 import this module).
 """
@@ -26,8 +26,8 @@ from typing import Any, get_args
 from openai.types import realtime as ga_sdk
 from openai.types.beta import realtime as beta_sdk
 
-from mockrt import schema
-from mockrt.schema import Direction, Persona
+from mockrt.contract import schema
+from mockrt.contract.schema import Direction, Persona
 
 __all__ = [
     "DESCRIPTIONS_FILE",
@@ -40,7 +40,7 @@ __all__ = [
     "sdk_event_types",
 ]
 
-DESCRIPTIONS_FILE = Path(__file__).resolve().parent / "data" / "sdk_descriptions.json"
+DESCRIPTIONS_FILE = Path(__file__).resolve().parent.parent / "data" / "sdk_descriptions.json"
 
 SDK_UNIONS: dict[tuple[Persona, Direction], Any] = {
     ("ga", "client"): ga_sdk.RealtimeClientEvent,

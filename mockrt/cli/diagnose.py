@@ -5,9 +5,10 @@
 
 The first form starts the mock in-process on 127.0.0.1 and a free port, runs COMMAND with the
 environment pointing at it (``program_env``), stops it after ``--timeout`` seconds, and prints the
-report of ``mockrt.diagnose`` for every session and every refused connection. The second explains
-a recorded journal (the mock's ``--journal`` file, or a capture in the same format). Exit status:
-0 when the client was conformant (and the program succeeded), 1 otherwise, 2 for usage errors.
+report of ``mockrt.diagnosis.analysis`` for every session and every refused connection. The second
+explains a recorded journal (the mock's ``--journal`` file, or a capture in the same format). Exit
+status: 0 when the client was conformant (and the program succeeded), 1 otherwise, 2 for usage
+errors.
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ from typing import Any
 
 from aiohttp import web
 
-from mockrt.diagnose import Connection, Report, RunInfo, diagnose
-from mockrt.handshake import CloseAfterUpgrade, decide
-from mockrt.ids import RandomIds
-from mockrt.journal import Journal, read_jsonl
-from mockrt.script import ScriptedTranscriber, ScriptError, load_script
-from mockrt.server import STATE, ServerConfig, create_app
+from mockrt.contract.scriptfile import load_script
+from mockrt.core.handshake import CloseAfterUpgrade, decide
+from mockrt.core.ids import RandomIds
+from mockrt.core.journal import Journal, read_jsonl
+from mockrt.core.script import ScriptedTranscriber, ScriptError
+from mockrt.diagnosis.analysis import Connection, Report, RunInfo, diagnose
+from mockrt.serve.server import STATE, ServerConfig, create_app
 
 __all__ = ["DUMMY_API_KEY", "program_env", "register", "run", "run_program"]
 
@@ -227,7 +229,7 @@ async def run_program(
     The program's output passes through; with ``quiet`` its stdout goes to stderr, so that
     this process's stdout carries only the report.
     """
-    from mockrt import inspector
+    from mockrt.serve import inspector
 
     started = time.monotonic()
     app = create_app(config)

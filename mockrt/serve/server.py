@@ -19,9 +19,9 @@ from typing import IO, Any, Literal
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from mockrt import errors, inspector
-from mockrt.events import ErrorEvent, dump
-from mockrt.handshake import (
+from mockrt.core import errors
+from mockrt.core.events import ErrorEvent, dump
+from mockrt.core.handshake import (
     CloseAfterUpgrade,
     HttpReject,
     KeyStore,
@@ -29,12 +29,13 @@ from mockrt.handshake import (
     create_client_secret,
     decide,
 )
-from mockrt.ids import Ids, RandomIds
-from mockrt.journal import Entry, Violation, describe, redact
-from mockrt.options import Options
-from mockrt.persona import PERSONAS
-from mockrt.session import Session
-from mockrt.turns import Transcriber
+from mockrt.core.ids import Ids, RandomIds
+from mockrt.core.journal import Entry, Violation, describe, redact
+from mockrt.core.options import Options
+from mockrt.core.persona import PERSONAS
+from mockrt.core.session import Session
+from mockrt.core.turns import Transcriber
+from mockrt.serve import inspector
 
 __all__ = ["STATE", "Live", "ServerConfig", "ServerState", "create_app", "describe_violation"]
 

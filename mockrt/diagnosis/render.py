@@ -12,8 +12,8 @@ import json
 import textwrap
 from typing import Any
 
-from mockrt.diagnose import Problem, Report, SessionReport
-from mockrt.errors import Rule
+from mockrt.core.errors import Rule
+from mockrt.diagnosis.analysis import Problem, Report, SessionReport
 
 __all__ = ["render"]
 

@@ -1,8 +1,8 @@
 """The beta persona's wire models: the retired ``transcription_session.*`` shapes.
 
 Field names, Literal values and optionality follow ``openai.types.beta.realtime`` (openai 3.x still
-ships them) and protocol.md §1.5 and §3; the GA models of ``mockrt.events`` are reused where the
-beta shape is the same. Client models are strict like the GA ones. Two pure conversions let the
+ships them) and protocol.md §1.5 and §3; the GA models of ``mockrt.core.events`` are reused where
+the beta shape is the same. Client models are strict like the GA ones. Two pure conversions let the
 one core serve both personas: ``ga_request_from_beta`` turns a beta update into the GA
 ``session.update.session`` dict, ``beta_session_from_ga`` renders the GA session in beta shape.
 Must never import aiohttp or websockets.
@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from mockrt.events import (
+from mockrt.core.events import (
     ConversationItemCreated,
     ErrorEvent,
     InputAudioBufferAppend,

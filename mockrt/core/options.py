@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mockrt.vad import VadConfig
+from mockrt.core.vad import VadConfig
 
 __all__ = ["Options"]
 

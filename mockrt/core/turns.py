@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from mockrt import errors
-from mockrt.audio import FORMATS, AudioFormatSpec, decode_base64, decoded_length
-from mockrt.events import (
+from mockrt.core import errors
+from mockrt.core.audio import FORMATS, AudioFormatSpec, decode_base64, decoded_length
+from mockrt.core.events import (
     LOGPROBS,
     ConversationItemAdded,
     ConversationItemCreated,
@@ -37,7 +37,7 @@ from mockrt.events import (
     TranscriptionSession,
     UserAudioItem,
 )
-from mockrt.script import (
+from mockrt.core.script import (
     Close,
     InjectError,
     ScriptedTranscriber,
@@ -46,10 +46,10 @@ from mockrt.script import (
     TurnPoint,
     TurnRequest,
 )
-from mockrt.vad import IdleTimeout, SpeechStarted, SpeechStopped, TurnDetector, VadConfig
+from mockrt.core.vad import IdleTimeout, SpeechStarted, SpeechStopped, TurnDetector, VadConfig
 
 if TYPE_CHECKING:
-    from mockrt.session import Session
+    from mockrt.core.session import Session
 
 __all__ = ["ClientRef", "InputAudio", "Transcriber"]
 

@@ -1,14 +1,13 @@
 """The JSON Schema contract (schemas/): generated from the pydantic wire models, and checked.
 
-The models of ``mockrt.events`` and ``mockrt.beta`` (plus the client_secrets REST bodies below)
-are the one source of truth; ``documents()`` renders them as draft 2020-12 documents, one per
-event type, per persona (ga, beta) and direction, plus shared definitions under ``common/`` and
-one union per direction that picks the per-type schema by ``type``. Every ``$id`` lives under
-``https://mockrt.dev/schemas/`` and resolves locally through a ``referencing.Registry``; nothing
-is ever fetched. Client schemas describe what the mock accepts (pydantic validation mode);
-server schemas what it emits (serialization mode: a field is required unless it is left out
-when null). Pure except for reading and writing schema files. Must never import aiohttp or
-websockets.
+The models of ``mockrt.core.events`` and ``mockrt.core.beta`` (plus the client_secrets REST bodies
+below) are the one source of truth; ``documents()`` renders them as draft 2020-12 documents, one per
+event type, per persona (ga, beta) and direction, plus shared definitions under ``common/`` and one
+union per direction that picks the per-type schema by ``type``. Every ``$id`` lives under
+``https://mockrt.dev/schemas/`` and resolves locally through a ``referencing.Registry``; nothing is
+ever fetched. Client schemas describe what the mock accepts (pydantic validation mode); server
+schemas what it emits (serialization mode: a field is required unless it is left out when null).
+Pure except for reading and writing schema files. Must never import aiohttp or websockets.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from pydantic_core import core_schema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from mockrt import beta, events
+from mockrt.core import beta, events
 
 __all__ = [
     "BASE_URI",

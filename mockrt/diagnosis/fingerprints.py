@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mockrt.journal import Entry, Journal
-from mockrt.validation import REALTIME_ONLY_KEYS
+from mockrt.core.journal import Entry, Journal
+from mockrt.core.validation import REALTIME_ONLY_KEYS
 
 __all__ = [
     "BETA_FIELDS",

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from mockrt.sdkcheck import Allowed, Drift, Target, our_lookup
+from mockrt.contract.sdkcheck import Allowed, Drift, Target, our_lookup
 
 __all__ = ["bundle", "instances"]
 

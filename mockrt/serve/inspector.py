@@ -1,6 +1,6 @@
 """The inspector: look at the mock's sessions while an app runs against it.
 
-``add_routes(app)`` adds to an application from ``mockrt.server.create_app``:
+``add_routes(app)`` adds to an application from ``mockrt.serve.server.create_app``:
 
     GET /mockrt/sessions                  JSON list: every session (id, intent, open/closed,
                                           frame and violation counts, created time, client)
@@ -10,7 +10,7 @@
     GET /mockrt/                          HTML: the session list (refreshes itself)
     GET /mockrt/sessions/{id}             HTML: the diagnosis and the journal of one session
 
-It only reads ``app[STATE]``; calling it twice adds the routes once. ``mockrt.server`` is
+It only reads ``app[STATE]``; calling it twice adds the routes once. ``mockrt.serve.server`` is
 imported when a route is added or served, not at import time, so ``create_app`` may import this
 module.
 """
@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from mockrt.diagnose import diagnose
-from mockrt.fingerprints import as_dict, describe_event
-from mockrt.journal import Entry, redact
+from mockrt.core.journal import Entry, redact
+from mockrt.diagnosis.analysis import diagnose
+from mockrt.diagnosis.fingerprints import as_dict, describe_event
 
 if TYPE_CHECKING:
-    from mockrt.server import ServerState
-    from mockrt.session import Session
+    from mockrt.core.session import Session
+    from mockrt.serve.server import ServerState
 
 __all__ = ["ROUTE_NAME", "add_routes", "session_summary"]
 
@@ -48,7 +48,7 @@ def add_routes(app: web.Application) -> None:
 
 
 def _state(request: web.Request) -> ServerState:
-    from mockrt.server import STATE
+    from mockrt.serve.server import STATE
 
     return request.app[STATE]
 

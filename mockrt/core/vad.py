@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from mockrt.audio import AudioFormatSpec, dbfs_to_power, frames_power, to_linear16
+from mockrt.core.audio import AudioFormatSpec, dbfs_to_power, frames_power, to_linear16
 
 __all__ = [
     "SEMANTIC_EAGERNESS",

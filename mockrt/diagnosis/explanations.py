@@ -1,6 +1,6 @@
 """Explanations: for every rule, what it means, the likely cause and the fix.
 
-``EXPLANATIONS`` has an entry for every ``mockrt.errors.Rule`` (a test checks) and for the
+``EXPLANATIONS`` has an entry for every ``mockrt.core.errors.Rule`` (a test checks) and for the
 connection-level refusals ``mockrt diagnose`` records. ``explain(rule, client, events)``
 specialises the text for the recognised client: RealtimeRunner on a transcription session gets
 the two ways that work, with code; a beta-era client gets each beta field mapped to its GA place.
@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from mockrt.errors import Rule
-from mockrt.fingerprints import Fingerprint, as_dict, beta_fields, beta_to_ga, session_of
-from mockrt.journal import Entry
+from mockrt.core.errors import Rule
+from mockrt.core.journal import Entry
+from mockrt.diagnosis.fingerprints import Fingerprint, as_dict, beta_fields, beta_to_ga, session_of
 
 __all__ = [
     "BETA_TABLE",
@@ -373,7 +373,7 @@ def infer_rule(error: JSON) -> str:
         return Rule.REALTIME_UPDATE_ON_TRANSCRIPTION.value
     if message.startswith("Passing a transcription session update"):
         return Rule.TRANSCRIPTION_UPDATE_ON_REALTIME.value
-    # The mock's own wordings where the live text is unknown (mockrt.errors, INVENTED).
+    # The mock's own wordings where the live text is unknown (mockrt.core.errors, INVENTED).
     if message.startswith("Binary WebSocket frames"):
         return Rule.BINARY_FRAME.value
     if message.startswith("Invalid type for client event"):

@@ -15,14 +15,15 @@ from pathlib import Path
 
 from aiohttp import web
 
-from mockrt.options import Options
-from mockrt.script import ScriptedTranscriber, ScriptError, load_script
-from mockrt.server import ServerConfig, create_app
+from mockrt.contract.scriptfile import load_script
+from mockrt.core.options import Options
+from mockrt.core.script import ScriptedTranscriber, ScriptError
+from mockrt.serve.server import ServerConfig, create_app
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
 # Modules that add subcommands: each has register(subparsers: argparse._SubParsersAction).
-SUBCOMMANDS: tuple[str, ...] = ("mockrt.cli_diagnose", "mockrt.cli_schemas")
+SUBCOMMANDS: tuple[str, ...] = ("mockrt.cli.diagnose", "mockrt.cli.schemas")
 
 
 def build_parser() -> argparse.ArgumentParser:

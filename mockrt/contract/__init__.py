@@ -1,0 +1,5 @@
+"""contract"""
+
+from __future__ import annotations
+
+__all__: list[str] = []

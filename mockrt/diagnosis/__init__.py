@@ -1,0 +1,5 @@
+"""diagnosis"""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""serve"""
+
+from __future__ import annotations
+
+__all__: list[str] = []
