@@ -97,8 +97,8 @@ def _server_events_follow_the_contract(monkeypatch: pytest.MonkeyPatch) -> Itera
         pytest.fail(f"server events that break schemas/ ({len(broken)}):\n{shown}", pytrace=False)
 
 
-# The client-secret request of the reported case (../shared/evidence/agents-runner-on-
-# transcription.json), with its elided prompt filled in.
+# The client-secret request of the reported case
+# (tests/data/evidence/agents-runner-on-transcription.json), with its elided prompt filled in.
 REPORTED_SECRET_REQUEST: dict[str, Any] = {
     "session": {
         "type": "transcription",

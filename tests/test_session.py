@@ -15,7 +15,7 @@ from mockrt.core.session import Session
 
 from .conftest import make_session, send
 
-# Copies of ../shared/evidence, so the suite runs from a plain clone.
+# Evidence payloads cited by docs/protocol.md, kept in the repository.
 EVIDENCE = Path(__file__).parent / "data" / "evidence"
 RULE = "Passing a realtime session update event to a transcription session is not allowed."
 

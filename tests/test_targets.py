@@ -2,7 +2,7 @@
 
 Without a key the live half skips, saying why; with one, each case costs a connection and a few
 events (no audio is transcribed). Expectations are what the live API was seen to send
-(protocol.md, ../shared/evidence), with ids left out.
+(docs/protocol.md, tests/data/evidence), with ids left out.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The error catalogue: every error the mock sends, with type, code, param and message.
 
 Each entry says where its text comes from: VERBATIM (seen on the live API, protocol.md §6 or
-../shared/evidence), REST (the wording of OpenAI's REST errors, reused where the realtime text is
+tests/data/evidence), REST (the wording of OpenAI's REST errors, reused where the realtime text is
 unknown) or INVENTED (no live text known; a clear OpenAI-style message). Must never import
 aiohttp or websockets.
 """
@@ -120,7 +120,7 @@ def supported_values(values: Sequence[object]) -> str:
 
 # --- the transcription-session rule ------------------------------------------------------------
 
-# VERBATIM: ../shared/evidence/agents-runner-on-transcription.json (2026-01 wording, default).
+# VERBATIM: tests/data/evidence/agents-runner-on-transcription.json (2026-01 wording, default).
 RULE_MESSAGE = "Passing a realtime session update event to a transcription session is not allowed."
 # VERBATIM: protocol.md §6, later wording (drops "event"); selectable with rule_wording="later".
 RULE_MESSAGE_LATER = "Passing a realtime session update to a transcription session is not allowed."

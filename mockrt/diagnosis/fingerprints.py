@@ -3,7 +3,7 @@
 ``fingerprint(entries)`` recognises the client of one session from frame contents and order alone
 (a journal has no headers): the Agents SDK's RealtimeRunner and voice STT, LiveKit, Pipecat,
 beta-era clients, conversation clients, and the openai SDK or a raw socket. Each ``Fingerprint``
-has a score and the evidence that matched (protocol.md §8, ../shared/evidence). Also the beta ->
+has a score and the evidence that matched (protocol.md §8, tests/data/evidence). Also the beta ->
 GA field mapping and one-line descriptions of client events. Pure; must never import aiohttp or
 websockets.
 """
