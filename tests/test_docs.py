@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PROTOCOL = ROOT / "docs" / "protocol.md"
 TEXT_SUFFIXES = {".py", ".md", ".json", ".yaml", ".yml", ".toml", ".txt", ".cfg", ".sh", ".html"}
-SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache"}
+SKIP_DIRS = {"venv", "node_modules", "__pycache__", "build", "dist"}
 
 # Built in pieces so that this file does not match itself.
 _UP = re.escape("..") + "/"
@@ -30,9 +30,14 @@ REPO_PATH = re.compile(r"(?:(?<=\.\./)|(?<![\w./-]))((?:tests/data|docs)/[\w./-]
 EVIDENCE = re.compile(r"(?<![\w./-])evidence/([\w.-]+\.json)")
 
 
+def _skipped(directory: str) -> bool:
+    """Hidden folders (.git, .venv, caches), virtualenvs and build output are not the repo's."""
+    return directory.startswith(".") or directory in SKIP_DIRS or directory.endswith(".egg-info")
+
+
 @cache
 def tracked_files() -> tuple[Path, ...]:
-    """The repository's text files: git's list in a clone, else a walk of the tree."""
+    """The repository's text files but this one: git's list in a clone, else a walk."""
     try:
         out = subprocess.run(
             ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True, timeout=60
@@ -42,11 +47,12 @@ def tracked_files() -> tuple[Path, ...]:
         names = [
             str(p.relative_to(ROOT))
             for p in ROOT.rglob("*")
-            if p.is_file() and not SKIP_DIRS & set(p.relative_to(ROOT).parts)
+            if p.is_file() and not any(_skipped(part) for part in p.relative_to(ROOT).parts[:-1])
         ]
     files = [ROOT / n for n in names if Path(n).suffix in TEXT_SUFFIXES]
     files += [p for p in (ROOT / "docs").glob("*.md")]  # new docs before their first commit
-    return tuple(sorted({p for p in files if p.is_file()}))
+    this = Path(__file__).resolve()  # its samples are not citations
+    return tuple(sorted({p for p in files if p.is_file() and p.resolve() != this}))
 
 
 def text_of(path: Path) -> str:
@@ -98,7 +104,6 @@ def test_no_tracked_file_cites_material_outside_the_repository() -> None:
     offenders = [
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
         for path in tracked_files()
-        if path != Path(__file__).resolve()
         for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1)
         if OUTSIDE.search(line)
     ]
