@@ -89,7 +89,7 @@ def test_the_citation_patterns_read_the_forms_the_code_uses() -> None:
     doc = "protocol" + ".md"  # not a citation of this file's own
     sample = f"({doc} §1.7 / §7), {doc} §1, §9.1 and §10 #4; protocol §2.3; RFC 6455 §5.5"
     assert cited_sections(sample) == ["1.7", "7", "1", "9.1", "10", "2.3"]
-    assert OUTSIDE.search("see " + ".." + "/shared/evidence/x.json")
+    assert OUTSIDE.search("see " + ".." + "/" + "shared" + "/evidence/x.json")
     assert OUTSIDE.search("shared" + "/protocol.md")
     assert not OUTSIDE.search("a shared key")
     assert REPO_PATH.findall("`tests/data/evidence/a.json`, [x](../docs/b.md)") == [
