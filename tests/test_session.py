@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from mockrt.core.events import TranscriptionSessionRequest
 from mockrt.core.exceptions import InvalidState
 from mockrt.core.options import Options
 from mockrt.core.session import Session
+from mockrt.core.session_objects import TranscriptionSessionRequest
 
 from .conftest import make_session, send
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from mockrt.core.events import ErrorEvent, ErrorObject
+from mockrt.core.server_events import ErrorEvent, ErrorObject
 
 __all__ = [
     "BETA_CLOSE_REASON",

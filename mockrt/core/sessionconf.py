@@ -13,7 +13,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from mockrt.core import errors
 from mockrt.core.errors import ErrorDetail
-from mockrt.core.events import (
+from mockrt.core.options import Options
+from mockrt.core.session_objects import (
     TRANSCRIPTION_MODELS,
     AudioInputOut,
     AudioOut,
@@ -30,7 +31,6 @@ from mockrt.core.events import (
     TranscriptionSession,
     TranscriptionSessionRequest,
 )
-from mockrt.core.options import Options
 from mockrt.core.validation import breaks_session_rule, validation_error_detail
 
 __all__ = [

@@ -19,15 +19,11 @@ from pydantic_core import ErrorDetails
 
 from mockrt.core import errors
 from mockrt.core.beta import BETA_CLIENT_EVENTS
+from mockrt.core.client_events import CLIENT_EVENTS, ClientEvent, SessionUpdate
 from mockrt.core.errors import ErrorDetail
-from mockrt.core.events import (
-    CLIENT_EVENTS,
-    ClientEvent,
-    RealtimeSessionRequest,
-    SessionUpdate,
-)
 from mockrt.core.options import Options
 from mockrt.core.persona import GA, Persona
+from mockrt.core.session_objects import RealtimeSessionRequest
 
 __all__ = [
     "Accepted",
