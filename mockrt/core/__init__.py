@@ -111,7 +111,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "ids": ("CountingIds", "Ids", "RandomIds"),
     "journal": ("describe", "Entry", "Journal", "read_jsonl", "redact", "summarize", "Violation"),
     "machine": ("CLIENT_INPUTS", "next_state", "SERVER_INPUTS", "State", "TRANSITIONS"),
-    "options": ("Options",),
+    "options": ("Options", "VADLESS_MODELS"),
     "outbox": ("Outbox",),
     "persona": ("BETA", "GA", "Persona", "PERSONAS"),
     "script": (
@@ -228,12 +228,12 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "validation": (
         "Accepted",
-        "breaks_session_rule",
         "is_realtime_session",
         "json_kind",
         "parse_client_text",
         "REALTIME_ONLY_KEYS",
         "Rejected",
+        "session_type_error",
         "validation_error_detail",
     ),
     "wire": ("ClientModel", "dump", "omit_none", "ServerModel"),

@@ -10,7 +10,7 @@ Must never import aiohttp or websockets.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast, get_args
 
 from pydantic import BaseModel, Field, TypeAdapter
 
@@ -63,23 +63,22 @@ __all__ = [
 ]
 
 # openai.types.beta.realtime.transcription_session_update.SessionInputAudioTranscription.model
-BETA_TRANSCRIPTION_MODELS = ("gpt-4o-transcribe", "gpt-4o-mini-transcribe", "whisper-1")
+BetaModel = Literal["gpt-4o-transcribe", "gpt-4o-mini-transcribe", "whisper-1"]
+BETA_TRANSCRIPTION_MODELS: tuple[str, ...] = get_args(BetaModel)
 
 BetaAudioFormat = Literal["pcm16", "g711_ulaw", "g711_alaw"]
 
-# protocol.md §3: "The beta input_audio_format maps to GA audio.input.format".
+# protocol.md §3: "The beta input_audio_format maps to GA audio.input.format". The one home of
+# the beta format table: the way back (GA -> beta) is derived from it.
 BETA_AUDIO_FORMATS: dict[str, dict[str, Any]] = {
     "pcm16": {"type": "audio/pcm", "rate": 24000},
     "g711_ulaw": {"type": "audio/pcmu"},
     "g711_alaw": {"type": "audio/pcma"},
 }
 _GA_TO_BETA_FORMAT: dict[str, BetaAudioFormat] = {
-    "audio/pcm": "pcm16",
-    "audio/pcmu": "g711_ulaw",
-    "audio/pcma": "g711_alaw",
+    ga["type"]: cast(BetaAudioFormat, beta) for beta, ga in BETA_AUDIO_FORMATS.items()
 }
 
-BetaModel = Literal["gpt-4o-transcribe", "gpt-4o-mini-transcribe", "whisper-1"]
 Eagerness = Literal["low", "medium", "high", "auto"]
 Modality = Literal["text", "audio"]
 
