@@ -65,6 +65,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "InputAudioBufferCommit",
         "SessionUpdate",
     ),
+    "effects": ("ClientRef", "Effect", "Emit", "Fire", "Reject"),
     "errors": (
         "audio_too_large",
         "beta_api_shape_disabled",
@@ -219,7 +220,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "TurnPlan",
         "WHOLE_DELTA_MODELS",
     ),
-    "turns": ("ClientRef", "Effect", "Emit", "Fire", "InputAudio", "Reject"),
+    "turns": ("InputAudio",),
     "vad": (
         "IdleTimeout",
         "SEMANTIC_EAGERNESS",

@@ -30,6 +30,7 @@ from mockrt.core.client_events import (
     InputAudioBufferCommit,
     SessionUpdate,
 )
+from mockrt.core.effects import ClientRef, Effect, Emit, Reject
 from mockrt.core.errors import ErrorDetail
 from mockrt.core.exceptions import InvalidState
 from mockrt.core.ids import CountingIds, Ids
@@ -53,7 +54,7 @@ from mockrt.core.sessionconf import (
     default_session,
 )
 from mockrt.core.transcriber import ScriptedTranscriber, Transcriber
-from mockrt.core.turns import ClientRef, Effect, Emit, InputAudio, Reject
+from mockrt.core.turns import InputAudio
 from mockrt.core.validation import Accepted, parse_client_text
 
 __all__ = ["Session"]

@@ -1,91 +1,39 @@
 """Input audio and turns: buffer accounting from the real bytes, VAD turns, scripted transcripts.
 
-Owns the ``input_audio_buffer.*`` client events and every event a turn produces, in the live
-order (protocol.md §5.1, §5.2): ``speech_started`` → ``speech_stopped`` → ``committed`` →
-``conversation.item.added`` → ``conversation.item.done`` → deltas → ``completed`` (or ``failed``).
-Positions are milliseconds of audio since the session began, whatever the format. Models without
-VAD (gpt-live-transcribe, gpt-realtime-whisper) stream deltas before the commit live [live-JP];
-here all but the last delta of such a turn are sent just before its ``committed``, with the
-item's id — the live order, with the timing collapsed to the commit (an approximation).
+Owns the ``input_audio_buffer.*`` client events and where turns begin and end, in the live order
+(protocol.md §5.1, §5.2): ``speech_started`` → ``speech_stopped`` → the committed turn, whose
+events ``mockrt.core.turn_events`` builds. Positions are milliseconds of audio since the session
+began, whatever the format.
 
 Nothing here calls back into the Session: every client event returns what should happen
-(``Emit`` a server event after a delay, ``Reject`` with an error, ``Fire`` a scripted fault), in
-order, and the Session schedules it. Must never import aiohttp or websockets, nor the session.
+(``mockrt.core.effects``: emit a server event after a delay, reject with an error, fire a scripted
+fault), in order, and the Session schedules it. Must never import aiohttp or websockets, nor the
+session.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from pydantic import BaseModel
 
 from mockrt.core import errors
 from mockrt.core.audio import FORMATS, AudioFormatSpec, decode_base64, decoded_length
-from mockrt.core.errors import ErrorDetail
+from mockrt.core.effects import ClientRef, Effect, Emit, Reject
 from mockrt.core.ids import Ids
 from mockrt.core.options import Options
 from mockrt.core.persona import Persona
-from mockrt.core.script import Close, InjectError, TurnPoint, TurnRequest
+from mockrt.core.script import TurnRequest
 from mockrt.core.server_events import (
-    ConversationItemAdded,
-    ConversationItemCreated,
-    ConversationItemDone,
     InputAudioBufferCleared,
-    InputAudioBufferCommitted,
     InputAudioBufferSpeechStarted,
     InputAudioBufferSpeechStopped,
     InputAudioBufferTimeoutTriggered,
-    InputAudioContent,
-    InputAudioTranscriptionCompleted,
-    InputAudioTranscriptionDelta,
-    InputAudioTranscriptionFailed,
-    TranscriptionLanguage,
-    UserAudioItem,
 )
 from mockrt.core.session_objects import LOGPROBS, RealtimeSession, TranscriptionSession
-from mockrt.core.transcriber import ScriptedTranscriber, Transcriber, TurnPlan
+from mockrt.core.transcriber import ScriptedTranscriber, Transcriber
+from mockrt.core.turn_events import turn_events
 from mockrt.core.vad import IdleTimeout, SpeechStarted, SpeechStopped, TurnDetector, VadConfig
 
-__all__ = ["ClientRef", "Effect", "Emit", "Fire", "InputAudio", "Reject"]
-
-
-@dataclass(frozen=True)
-class ClientRef:
-    """The client event a server reaction belongs to (for error.event_id and the journal)."""
-
-    index: int | None
-    type: str | None
-    event_id: str | None
-
-
-@dataclass(frozen=True)
-class Emit:
-    """Send ``event`` ``delay_ms`` from now (``turn``: the turn it belongs to, for faults)."""
-
-    event: BaseModel
-    delay_ms: float = 0.0
-    turn: int | None = None
-
-
-@dataclass(frozen=True)
-class Reject:
-    """Answer the client event ``ref`` with the ``error`` event for ``detail``."""
-
-    detail: ErrorDetail
-    ref: ClientRef
-
-
-@dataclass(frozen=True)
-class Fire:
-    """Carry out a scripted point fault ``at_ms`` from now; an injected error is sent with
-    ``event_id`` (made when the turn reached the fault, so ids follow the live order)."""
-
-    fault: InjectError | Close
-    at_ms: float
-    event_id: str | None
-
-
-Effect = Emit | Reject | Fire
+__all__ = ["InputAudio"]
 
 
 class InputAudio:
@@ -296,134 +244,14 @@ class InputAudio:
                     include_logprobs=LOGPROBS in (config.include or ()),
                 )
             )
-        faults = (*self._faults, *(plan.faults if plan else ()))
-        turn = _Turn(self._out, ids, index, faults)
-        deltas = list(plan.deltas) if plan and plan.failure is None else []
-        early: list[str] = []
-        if transcription and transcription.model in self._options.vadless_models:
-            early, deltas = deltas[:-1], deltas[-1:]
-        last = len(deltas) + len(early) - 1
-        for i, delta in enumerate(early):
-            turn.emit(self._delta(item_id, delta, plan, i), 0, "first_delta" if i == 0 else None)
-        turn.emit(
-            InputAudioBufferCommitted(
-                event_id=ids.make("event"), previous_item_id=previous, item_id=item_id
-            ),
-            0,
-            "committed",
-        )
-        item = UserAudioItem(id=item_id, content=[InputAudioContent(transcript=None)])
-        if self._persona.item_created:
-            turn.emit(
-                ConversationItemCreated(
-                    event_id=ids.make("event"), previous_item_id=previous, item=item
-                ),
-                0,
-                "item_added",
-            )
-        else:
-            turn.emit(
-                ConversationItemAdded(
-                    event_id=ids.make("event"), previous_item_id=previous, item=item
-                ),
-                0,
-                "item_added",
-            )
-            turn.emit(
-                ConversationItemDone(
-                    event_id=ids.make("event"), previous_item_id=previous, item=item
-                ),
-                0,
-                "item_done",
-            )
-        if plan is None:
-            turn.finish(0.0)
-            return
-        at = float(plan.first_delta_ms)
-        if plan.failure is not None:
-            turn.emit(
-                InputAudioTranscriptionFailed(
-                    event_id=ids.make("event"), item_id=item_id, error=plan.failure
-                ),
-                plan.final_offset_ms,
-                "completed",
-            )
-            turn.finish(plan.final_offset_ms)
-            return
-        for i, delta in enumerate(deltas, start=len(early)):
-            if i > len(early):
-                at += plan.between_deltas_ms
-            turn.emit(self._delta(item_id, delta, plan, i), at, None)
-            if i == 0:
-                turn.point("first_delta", at)
-            if i == last:
-                turn.point("last_delta", at)
-        at += plan.completed_ms
-        all_logprobs = None
-        if plan.logprobs is not None:
-            all_logprobs = [p for chunk in plan.logprobs for p in chunk]
-        languages = None
-        if plan.languages is not None:
-            languages = [TranscriptionLanguage(code=code) for code in plan.languages]
-        turn.emit(
-            InputAudioTranscriptionCompleted(
-                event_id=ids.make("event"),
-                item_id=item_id,
-                transcript=plan.transcript,
-                usage=plan.usage,
-                logprobs=all_logprobs,
-                languages=languages,
-            ),
-            at,
-            "completed",
-        )
-        turn.finish(at)
-
-    def _delta(
-        self, item_id: str, delta: str, plan: TurnPlan | None, i: int
-    ) -> InputAudioTranscriptionDelta:
-        logprobs = None
-        if plan is not None and plan.logprobs is not None:
-            logprobs = list(plan.logprobs[i])
-        return InputAudioTranscriptionDelta(
-            event_id=self._event_id(),
+        vadless = transcription is not None and transcription.model in self._options.vadless_models
+        self._out += turn_events(
+            ids=ids,
+            index=index,
             item_id=item_id,
-            delta=delta,
-            logprobs=logprobs,
+            previous=previous,
+            plan=plan,
+            faults=(*self._faults, *(plan.faults if plan else ())),
+            early_deltas=vadless,
+            item_created=self._persona.item_created,
         )
-
-
-class _Turn:
-    """Collects one turn's events, with its point faults (inject an error, close) in place."""
-
-    def __init__(self, out: list[Effect], ids: Ids, index: int, faults: tuple[object, ...]) -> None:
-        self.out = out
-        self.ids = ids
-        self.index = index
-        self.faults = [
-            f for f in faults if isinstance(f, InjectError | Close) and f.at_turn == index
-        ]
-        self.fired: set[int] = set()
-
-    def emit(self, event: BaseModel, at_ms: float, point: TurnPoint | None) -> None:
-        self.out.append(Emit(event, at_ms, self.index))
-        if point is not None:
-            self.point(point, at_ms)
-
-    def point(self, point: TurnPoint, at_ms: float) -> None:
-        for n, fault in enumerate(self.faults):
-            if n in self.fired or fault.after != point:
-                continue
-            self.fired.add(n)
-            self._fire(fault, at_ms)
-
-    def finish(self, at_ms: float) -> None:
-        """Points the turn never reached (no transcript, a failure) fire at its end."""
-        for n, fault in enumerate(self.faults):
-            if n not in self.fired:
-                self.fired.add(n)
-                self._fire(fault, at_ms)
-
-    def _fire(self, fault: InjectError | Close, at_ms: float) -> None:
-        event_id = self.ids.make("event") if isinstance(fault, InjectError) else None
-        self.out.append(Fire(fault, at_ms, event_id))
