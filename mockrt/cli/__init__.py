@@ -1,9 +1,9 @@
 """The command line: ``mockrt`` and its subcommands, one thin module each (``mockrt.cli.main``
 builds the parser and dispatches).
 
-Every public name of the modules here is importable from the package, lazily: ``_MODULES`` says
-which module is its one home, and the module loads on first use (tests/test_layout.py checks the
-table against the modules' ``__all__``).
+Every public name of the modules here is importable from the package, lazily: ``_MODULES`` lists
+each module's names (space-separated), so each name has one home, and a module loads on first use
+(tests/test_layout.py checks the table against the modules' ``__all__``).
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_MODULES: dict[str, tuple[str, ...]] = {
-    "diagnose": ("DUMMY_API_KEY", "program_env", "run", "run_program"),
-    "main": ("build_parser", "SUBCOMMANDS"),
-    "schemas": ("FIRST_EVENT", "FrameViolation", "validate_records"),
+_MODULES: dict[str, str] = {
+    "diagnose": "DUMMY_API_KEY program_env run run_program",
+    "main": "build_parser SUBCOMMANDS",
+    "schemas": "FIRST_EVENT FrameViolation validate_records",
 }
-_HOME = {name: module for module, names in _MODULES.items() for name in names}
+_HOME = {name: module for module, names in _MODULES.items() for name in names.split()}
 
 __all__ = sorted(_HOME)
 

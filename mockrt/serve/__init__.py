@@ -1,9 +1,9 @@
 """The aiohttp adapter around the core: the server, its state, the inspector,
 ``MockRealtimeServer`` and the pytest plugin.
 
-Every public name of the modules here is importable from the package, lazily: ``_MODULES`` says
-which module is its one home, and the module loads on first use (tests/test_layout.py checks the
-table against the modules' ``__all__``).
+Every public name of the modules here is importable from the package, lazily: ``_MODULES`` lists
+each module's names (space-separated), so each name has one home, and a module loads on first use
+(tests/test_layout.py checks the table against the modules' ``__all__``).
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_MODULES: dict[str, tuple[str, ...]] = {
-    "inspector": ("add_routes", "ROUTE_NAME", "session_summary"),
-    "pytest_plugin": ("mockrt_server", "pytest_configure"),
-    "server": ("create_app", "describe_violation"),
-    "state": ("Live", "ServerConfig", "ServerState", "STATE"),
-    "testing": ("MockRealtimeServer", "TEST_API_KEY"),
+_MODULES: dict[str, str] = {
+    "inspector": "add_routes ROUTE_NAME session_summary",
+    "pytest_plugin": "mockrt_server pytest_configure",
+    "server": "create_app describe_violation",
+    "state": "Live ServerConfig ServerState STATE",
+    "testing": "MockRealtimeServer TEST_API_KEY",
 }
-_HOME = {name: module for module, names in _MODULES.items() for name in names}
+_HOME = {name: module for module, names in _MODULES.items() for name in names.split()}
 
 __all__ = sorted(_HOME)
 
