@@ -192,3 +192,29 @@ def test_importing_a_package_loads_its_modules_only_when_a_name_is_asked_for(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "", f"importing {module} loaded {out}"
+
+
+PRIVATE_TO_THE_SESSION = {
+    "outbox",
+    "_outbox",
+    "emit",
+    "_emit",
+    "fire",
+    "_fire",
+    "reject",
+    "_reject",
+}
+
+
+def test_outside_the_core_nothing_schedules_on_a_session_but_through_its_public_drains() -> None:
+    from mockrt.core.session import Session
+
+    assert not {"outbox", "emit", "fire", "reject"} & set(dir(Session))  # private: _emit, ...
+    reached: list[str] = []
+    for name, path in module_files().items():
+        if name.startswith("mockrt.core"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in PRIVATE_TO_THE_SESSION:
+                reached.append(f"{name}:{node.lineno} .{node.attr}")
+    assert not reached, reached

@@ -3,10 +3,10 @@
 Client frames go in (``receive_text``, ``receive_bytes``), time is pushed in (``advance``,
 ``advance_to``), server events come out (``events_to_send``), each a JSON-ready dict; the adapter
 paces them with ``next_due``/``next_event_due`` and reports its own failures with
-``internal_error``. The session owns all scheduling: the audio and turn logic (turns.py) returns
-what should happen and never calls back. Ids and the
-wall-clock start are injected, so tests compare whole events. Peer mistakes become ``error``
-events worded as the live API words them; caller mistakes raise ``InvalidState``.
+``internal_error``. The session owns all scheduling: the audio and turn logic (turns.py,
+turn_events.py) returns effects and never calls back. Ids and the wall-clock start are injected,
+so tests compare whole events. Peer mistakes become ``error`` events worded as the live API words
+them; caller mistakes raise ``InvalidState``.
 Must never import aiohttp or websockets (tests/test_purity.py checks).
 """
 
