@@ -12,7 +12,8 @@ import sys
 
 from aiohttp import WSMsgType, web
 
-from mockrt.serve.server import ServerConfig, create_app
+from mockrt.serve.server import create_app
+from mockrt.serve.state import ServerConfig
 
 CLEARED = '{"type":"input_audio_buffer.cleared","event_id":"event_x"}'
 

@@ -32,7 +32,7 @@ _WHERE = {
     "MockRTError": "mockrt.core.exceptions",
     "Journal": "mockrt.core.journal",
     "Options": "mockrt.core.options",
-    "ServerConfig": "mockrt.serve.server",
+    "ServerConfig": "mockrt.serve.state",
     "create_app": "mockrt.serve.server",
     "Session": "mockrt.core.session",
     "MockRealtimeServer": "mockrt.testing",

@@ -12,7 +12,7 @@ import websockets
 
 from mockrt.core.ids import CountingIds
 from mockrt.core.persona import BETA
-from mockrt.serve.server import ServerConfig
+from mockrt.serve.state import ServerConfig
 from mockrt.serve.testing import MockRealtimeServer
 
 from .conftest import make_session, send

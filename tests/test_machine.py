@@ -118,7 +118,7 @@ class SessionMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         # Let every scheduled event come out, then check the whole stream once more.
         for _ in range(500):
-            due = self.session.outbox.next_due()
+            due = self.session.next_event_due()
             if due is None:
                 break
             self.session.advance_to(due)

@@ -17,7 +17,7 @@ from referencing.exceptions import Unresolvable
 
 from mockrt.contract import schema
 from mockrt.core.beta import BETA_CLIENT_EVENTS
-from mockrt.core.events import CLIENT_EVENTS
+from mockrt.core.client_events import CLIENT_EVENTS
 from mockrt.core.handshake import KeyStore, create_beta_transcription_session, create_client_secret
 from mockrt.core.ids import CountingIds
 from mockrt.core.options import Options

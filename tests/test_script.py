@@ -17,13 +17,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from mockrt.contract.scriptfile import load_script, parse_script, script_schema
-from mockrt.core import events
-from mockrt.core.events import LogProb, TranscriptionError, UsageDuration, UsageTokens
+from mockrt.core import server_events
 from mockrt.core.exceptions import MockRTError
 from mockrt.core.script import (
-    DEFAULT_BETWEEN_DELTAS_MS,
-    DEFAULT_COMPLETED_MS,
-    DEFAULT_FIRST_DELTA_MS,
     DEFAULT_SCRIPT,
     Close,
     Delay,
@@ -33,11 +29,17 @@ from mockrt.core.script import (
     InjectError,
     Pieces,
     Script,
-    ScriptedTranscriber,
     ScriptError,
     Turn,
-    TurnPlan,
     TurnRequest,
+)
+from mockrt.core.server_events import LogProb, TranscriptionError, UsageDuration, UsageTokens
+from mockrt.core.transcriber import (
+    DEFAULT_BETWEEN_DELTAS_MS,
+    DEFAULT_COMPLETED_MS,
+    DEFAULT_FIRST_DELTA_MS,
+    ScriptedTranscriber,
+    TurnPlan,
     auto_logprobs,
     plan_turn,
     split_deltas,
@@ -106,7 +108,7 @@ def test_the_script_schema_is_a_valid_draft_2020_12_schema() -> None:
 
 
 def test_fault_event_types_cover_every_server_event_mockrt_models() -> None:
-    union = typing.get_args(typing.get_args(events.ServerEvent)[0])
+    union = typing.get_args(typing.get_args(server_events.ServerEvent)[0])
     modelled = {model.model_fields["type"].default for model in union}
     allowed = set(script_schema()["$defs"]["event_type"]["enum"])
     assert modelled <= allowed

@@ -13,7 +13,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from mockrt.core.ids import CountingIds
-from mockrt.serve.server import ServerConfig
+from mockrt.serve.state import ServerConfig
 from mockrt.serve.testing import MockRealtimeServer
 
 from .conftest import REPORTED_SECRET_REQUEST, mint

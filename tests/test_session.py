@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from mockrt.core.events import TranscriptionSessionRequest
 from mockrt.core.exceptions import InvalidState
 from mockrt.core.options import Options
 from mockrt.core.session import Session
+from mockrt.core.session_objects import TranscriptionSessionRequest
 
 from .conftest import make_session, send
 
@@ -495,3 +495,40 @@ def test_violation_description_redacts_keys(session: Session) -> None:
     line = describe(session.journal, session.id, session.intent, violation)
     assert "abcdefghijklmnop" not in line
     assert line.endswith("on a transcription session -> rejected (invalid_parameter)")
+
+
+SESSION_TYPE_CASES = [
+    # (session object sent, sent to a transcription session?, rule broken?)
+    ({"type": "realtime"}, True, True),
+    ({"type": "transcription", "instructions": "hi"}, True, True),
+    ({"type": "transcription", "audio": {"output": {}}}, True, True),
+    ({"type": "transcription"}, True, False),
+    ({"type": "transcription"}, False, True),
+    ({"type": "realtime", "instructions": "hi"}, False, False),
+]
+
+
+@pytest.mark.parametrize(("shape", "transcription", "broken"), SESSION_TYPE_CASES)
+def test_every_path_that_meets_the_session_type_rule_answers_with_the_one_rule_function(
+    shape: dict[str, Any], transcription: bool, broken: bool
+) -> None:
+    from mockrt.core.errors import ErrorDetail, Rule
+    from mockrt.core.sessionconf import validate_session_request
+    from mockrt.core.validation import Rejected, parse_client_text, session_type_error
+
+    options = Options()
+    decided = session_type_error(shape, transcription=transcription, options=options)
+    assert (decided is not None) == broken
+    parsed = parse_client_text(
+        json.dumps({"type": "session.update", "session": shape}),
+        transcription=transcription,
+        options=options,
+    )
+    minted = validate_session_request(shape, transcription, options)
+    if broken:
+        assert isinstance(parsed, Rejected) and parsed.error == decided
+        assert minted == decided
+    else:
+        rules = {Rule.REALTIME_UPDATE_ON_TRANSCRIPTION, Rule.TRANSCRIPTION_UPDATE_ON_REALTIME}
+        assert not (isinstance(parsed, Rejected) and parsed.error.rule in rules)
+        assert not (isinstance(minted, ErrorDetail) and minted.rule in rules)

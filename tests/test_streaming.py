@@ -11,7 +11,7 @@ from typing import Any
 import websockets
 
 from mockrt.core.ids import CountingIds
-from mockrt.serve.server import ServerConfig
+from mockrt.serve.state import ServerConfig
 from mockrt.serve.testing import MockRealtimeServer
 
 # A fixed wall clock: expires_at must not differ between runs that straddle a second.

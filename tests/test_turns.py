@@ -11,8 +11,8 @@ import pytest
 
 from mockrt.contract.scriptfile import load_script, parse_script
 from mockrt.core.options import Options
-from mockrt.core.script import ScriptedTranscriber
 from mockrt.core.session import Session
+from mockrt.core.transcriber import ScriptedTranscriber
 
 from .audio_gen import silence, tone
 from .conftest import make_session, send
@@ -66,7 +66,7 @@ def run_out(session: Session) -> list[dict[str, Any]]:
     """Everything the session will send, advancing the fake clock (never sleeping)."""
     events = session.events_to_send()
     for _ in range(1000):
-        due = session.outbox.next_due()
+        due = session.next_event_due()
         if due is None or session.close_request is not None:
             return events
         session.advance_to(due)

@@ -1,6 +1,27 @@
 """The command line: ``mockrt`` and its subcommands, one thin module each (``mockrt.cli.main``
-builds the parser and dispatches)."""
+builds the parser and dispatches).
+
+Every public name of the modules here is importable from the package, lazily: ``_MODULES`` lists
+each module's names (space-separated), so each name has one home, and a module loads on first use
+(tests/test_layout.py checks the table against the modules' ``__all__``).
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import importlib
+from typing import Any
+
+_MODULES: dict[str, str] = {
+    "diagnose": "DUMMY_API_KEY program_env run run_program",
+    "main": "build_parser SUBCOMMANDS",
+    "schemas": "FIRST_EVENT FrameViolation validate_records",
+}
+_HOME = {name: module for module, names in _MODULES.items() for name in names.split()}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -33,9 +33,11 @@ from mockrt.contract.scriptfile import load_script
 from mockrt.core.handshake import CloseAfterUpgrade, decide
 from mockrt.core.ids import RandomIds
 from mockrt.core.journal import Journal, read_jsonl
-from mockrt.core.script import ScriptedTranscriber, ScriptError
+from mockrt.core.script import ScriptError
+from mockrt.core.transcriber import ScriptedTranscriber
 from mockrt.diagnosis.analysis import Connection, Report, RunInfo, diagnose
-from mockrt.serve.server import STATE, ServerConfig, create_app
+from mockrt.serve.server import create_app
+from mockrt.serve.state import STATE, ServerConfig
 
 __all__ = ["DUMMY_API_KEY", "program_env", "register", "run", "run_program"]
 

@@ -17,8 +17,10 @@ from aiohttp import web
 
 from mockrt.contract.scriptfile import load_script
 from mockrt.core.options import Options
-from mockrt.core.script import ScriptedTranscriber, ScriptError
-from mockrt.serve.server import ServerConfig, create_app
+from mockrt.core.script import ScriptError
+from mockrt.core.transcriber import ScriptedTranscriber
+from mockrt.serve.server import create_app
+from mockrt.serve.state import ServerConfig
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 

@@ -1,6 +1,6 @@
 """The JSON Schema contract (schemas/): generated from the pydantic wire models, and checked.
 
-The models of ``mockrt.core.events`` and ``mockrt.core.beta`` (plus the client_secrets REST bodies
+The models of ``mockrt.core`` and ``mockrt.core.beta`` (plus the client_secrets REST bodies
 below) are the one source of truth; ``documents()`` renders them as draft 2020-12 documents, one per
 event type, per persona (ga, beta) and direction, plus shared definitions under ``common/`` and one
 union per direction that picks the per-type schema by ``type``. Every ``$id`` lives under
@@ -28,7 +28,7 @@ from pydantic_core import core_schema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from mockrt.core import beta, events
+from mockrt.core import beta, client_events, server_events, session_objects
 
 __all__ = [
     "BASE_URI",
@@ -85,8 +85,8 @@ class ExpiresAfter(BaseModel):
     )
 
 
-def _realtime_default() -> events.RealtimeSessionRequest:
-    return events.RealtimeSessionRequest(type="realtime")
+def _realtime_default() -> session_objects.RealtimeSessionRequest:
+    return session_objects.RealtimeSessionRequest(type="realtime")
 
 
 class ClientSecretCreateRequest(BaseModel):
@@ -96,7 +96,7 @@ class ClientSecretCreateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     expires_after: ExpiresAfter | None = None
-    session: events.SessionRequest = Field(
+    session: session_objects.SessionRequest = Field(
         default_factory=_realtime_default,
         description='"Session configuration to use for the client secret. Choose either a '
         'realtime session or a transcription session."',
@@ -112,14 +112,14 @@ class ClientSecretCreateResponse(BaseModel):
     expires_at: int = Field(
         description='"Expiration timestamp for the client secret, in seconds since epoch."'
     )
-    session: events.AnySession
+    session: session_objects.AnySession
 
 
 # --- tables: persona = data ------------------------------------------------------------------
 
 EVENT_UNIONS: dict[tuple[Persona, Direction], Any] = {
-    ("ga", "client"): events.ClientEvent,
-    ("ga", "server"): events.ServerEvent,
+    ("ga", "client"): client_events.ClientEvent,
+    ("ga", "server"): server_events.ServerEvent,
     ("beta", "client"): beta.BetaClientEvent,
     ("beta", "server"): beta.BetaServerEvent,
 }

@@ -19,7 +19,6 @@ import yaml
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import relevance
 
-from mockrt.core.events import ErrorObject, LogProb, TranscriptionError, UsageDuration, UsageTokens
 from mockrt.core.script import (
     MAX_CLOSE_REASON_BYTES,
     POINT_ALIASES,
@@ -39,8 +38,15 @@ from mockrt.core.script import (
     Turn,
     TurnPoint,
     concat_mismatch,
-    split_deltas,
 )
+from mockrt.core.server_events import (
+    ErrorObject,
+    LogProb,
+    TranscriptionError,
+    UsageDuration,
+    UsageTokens,
+)
+from mockrt.core.transcriber import split_deltas
 
 __all__ = ["load_script", "parse_script", "script_schema"]
 

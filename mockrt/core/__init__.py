@@ -1,5 +1,107 @@
-"""core"""
+"""The sans-I/O protocol core: session, lifecycle table, validation, session config, audio, VAD,
+turns, scripts (model and transcriber), wire models, errors, ids, journal, personas and beta.
+
+Imports no aiohttp, websockets, asyncio, yaml or jsonschema (tests/test_purity.py).
+
+Every public name of the modules here is importable from the package, lazily: ``_MODULES`` lists
+each module's names (space-separated), so each name has one home, and a module loads on first use
+(tests/test_layout.py checks the table against the modules' ``__all__``).
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import importlib
+from typing import Any
+
+_MODULES: dict[str, str] = {
+    "audio": (
+        "alaw_table AudioFormatSpec dbfs_to_power decode_base64 decoded_length FORMATS "
+        "frames_dbfs frames_power FULL_SCALE rms_dbfs SILENCE_DBFS to_linear16 ulaw_table"
+    ),
+    "beta": (
+        "BETA_AUDIO_FORMATS BETA_CLIENT_EVENTS BETA_SERVER_EVENTS beta_session_from_ga "
+        "BETA_TRANSCRIPTION_MODELS BetaAudioFormat BetaClientEvent BetaClientSecret "
+        "BetaClientSecretConfig BetaClientSecretExpiresAt BetaInputAudioTranscription "
+        "BetaNoiseReduction BetaNoiseReductionOut BetaSemanticVadOut BetaServerEvent "
+        "BetaServerVadOut BetaTranscriptionOut BetaTranscriptionSession "
+        "BetaTranscriptionSessionRequest BetaTurnDetection ga_request_from_beta "
+        "TranscriptionSessionCreated TranscriptionSessionCreateRequest "
+        "TranscriptionSessionCreateResponse TranscriptionSessionUpdate "
+        "TranscriptionSessionUpdated"
+    ),
+    "client_events": (
+        "CLIENT_EVENTS ClientEvent InputAudioBufferAppend InputAudioBufferClear "
+        "InputAudioBufferCommit SessionUpdate"
+    ),
+    "effects": "ClientRef Effect Emit Fire Reject",
+    "errors": (
+        "audio_too_large beta_api_shape_disabled BETA_CLOSE_REASON binary_frame commit_empty "
+        "ErrorDetail invalid_base64 invalid_json invalid_type invalid_value "
+        "language_and_languages Message MESSAGES missing_required_parameter "
+        "model_not_supported_in_transcription model_parameter_for_transcription not_an_object "
+        "out_of_range partial_sample prompt_not_supported realtime_update_on_transcription Rule "
+        "server_error session_expired Status supported_values transcription_update_on_realtime "
+        "turn_detection_not_supported unknown_event_type unknown_parameter "
+        "unsupported_in_transcription"
+    ),
+    "exceptions": "InvalidState MockRTError",
+    "handshake": (
+        "BETA_SESSION_REQUEST CloseAfterUpgrade create_beta_transcription_session "
+        "create_client_secret decide HttpReject KeyStore MintedKey offered_key Open"
+    ),
+    "ids": "CountingIds Ids RandomIds",
+    "journal": "describe Entry Journal read_jsonl redact summarize Violation",
+    "machine": "CLIENT_INPUTS next_state SERVER_INPUTS State TRANSITIONS",
+    "options": "Options VADLESS_MODELS",
+    "outbox": "Outbox",
+    "persona": "BETA GA Persona PERSONAS",
+    "script": (
+        "Close concat_mismatch DEFAULT_SCRIPT Delay DeltaMode Deltas Drop Duplicate Fault "
+        "FieldPath InjectError Latency Match MAX_CLOSE_REASON_BYTES ModelUsage Pieces "
+        "POINT_ALIASES Script ScriptError Turn TurnPoint TurnRequest"
+    ),
+    "server_events": (
+        "ConversationItemAdded ConversationItemCreated ConversationItemDone ErrorEvent "
+        "ErrorObject InputAudioBufferCleared InputAudioBufferCommitted "
+        "InputAudioBufferSpeechStarted InputAudioBufferSpeechStopped "
+        "InputAudioBufferTimeoutTriggered InputAudioContent InputAudioTranscriptionCompleted "
+        "InputAudioTranscriptionDelta InputAudioTranscriptionFailed LogProb SERVER_EVENTS "
+        "ServerEvent SessionCreated SessionUpdated TranscriptionError TranscriptionLanguage "
+        "UsageDuration UsageTokens UserAudioItem"
+    ),
+    "session": "Session",
+    "session_objects": (
+        "AnySession AudioFormat AudioInputOut AudioOut AudioPCM AudioPCMA AudioPCMU "
+        "AudioTranscription LOGPROBS NoiseReduction NoiseReductionOut RealtimeSession "
+        "RealtimeSessionRequest SemanticVad SemanticVadOut ServerVad ServerVadOut SessionRequest "
+        "TRANSCRIPTION_MODELS TranscriptionOut TranscriptionSession TranscriptionSessionAudio "
+        "TranscriptionSessionAudioInput TranscriptionSessionRequest TurnDetection"
+    ),
+    "sessionconf": (
+        "apply_realtime_update apply_update default_realtime_session default_session "
+        "validate_session_request"
+    ),
+    "transcriber": (
+        "auto_logprobs DEFAULT_BETWEEN_DELTAS_MS DEFAULT_COMPLETED_MS DEFAULT_FIRST_DELTA_MS "
+        "DEFAULT_LANGUAGE default_transcript DURATION_MODELS estimate_usage LANGUAGE_MODELS "
+        "plan_turn ScriptedTranscriber split_deltas Transcriber TurnPlan WHOLE_DELTA_MODELS"
+    ),
+    "turns": "InputAudio",
+    "vad": (
+        "IdleTimeout SEMANTIC_EAGERNESS SpeechStarted SpeechStopped TurnDetector VadConfig VadEvent"
+    ),
+    "validation": (
+        "Accepted is_realtime_session json_kind parse_client_text REALTIME_ONLY_KEYS Rejected "
+        "session_type_error validation_error_detail"
+    ),
+    "wire": "ClientModel dump omit_none ServerModel",
+}
+_HOME = {name: module for module, names in _MODULES.items() for name in names.split()}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,7 @@
 """The beta persona's wire models: the retired ``transcription_session.*`` shapes.
 
 Field names, Literal values and optionality follow ``openai.types.beta.realtime`` (openai 3.x still
-ships them) and protocol.md §1.5 and §3; the GA models of ``mockrt.core.events`` are reused where
+ships them) and protocol.md §1.5 and §3; the GA models of ``mockrt.core`` are reused where
 the beta shape is the same. Client models are strict like the GA ones. Two pure conversions let the
 one core serve both personas: ``ga_request_from_beta`` turns a beta update into the GA
 ``session.update.session`` dict, ``beta_session_from_ga`` renders the GA session in beta shape.
@@ -10,27 +10,28 @@ Must never import aiohttp or websockets.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
 
-from mockrt.core.events import (
-    ConversationItemCreated,
-    ErrorEvent,
+from mockrt.core.client_events import (
     InputAudioBufferAppend,
     InputAudioBufferClear,
-    InputAudioBufferCleared,
     InputAudioBufferCommit,
+)
+from mockrt.core.server_events import (
+    ConversationItemCreated,
+    ErrorEvent,
+    InputAudioBufferCleared,
     InputAudioBufferCommitted,
     InputAudioBufferSpeechStarted,
     InputAudioBufferSpeechStopped,
     InputAudioTranscriptionCompleted,
     InputAudioTranscriptionDelta,
     InputAudioTranscriptionFailed,
-    SemanticVadOut,
-    ServerVadOut,
-    TranscriptionSession,
 )
+from mockrt.core.session_objects import SemanticVadOut, ServerVadOut, TranscriptionSession
+from mockrt.core.wire import ClientModel, ServerModel, omit_none
 
 __all__ = [
     "BETA_AUDIO_FORMATS",
@@ -62,47 +63,34 @@ __all__ = [
 ]
 
 # openai.types.beta.realtime.transcription_session_update.SessionInputAudioTranscription.model
-BETA_TRANSCRIPTION_MODELS = ("gpt-4o-transcribe", "gpt-4o-mini-transcribe", "whisper-1")
+BetaModel = Literal["gpt-4o-transcribe", "gpt-4o-mini-transcribe", "whisper-1"]
+BETA_TRANSCRIPTION_MODELS: tuple[str, ...] = get_args(BetaModel)
 
 BetaAudioFormat = Literal["pcm16", "g711_ulaw", "g711_alaw"]
 
-# protocol.md §3: "The beta input_audio_format maps to GA audio.input.format".
+# protocol.md §3: "The beta input_audio_format maps to GA audio.input.format". The one home of
+# the beta format table: the way back (GA -> beta) is derived from it.
 BETA_AUDIO_FORMATS: dict[str, dict[str, Any]] = {
     "pcm16": {"type": "audio/pcm", "rate": 24000},
     "g711_ulaw": {"type": "audio/pcmu"},
     "g711_alaw": {"type": "audio/pcma"},
 }
 _GA_TO_BETA_FORMAT: dict[str, BetaAudioFormat] = {
-    "audio/pcm": "pcm16",
-    "audio/pcmu": "g711_ulaw",
-    "audio/pcma": "g711_alaw",
+    ga["type"]: cast(BetaAudioFormat, beta) for beta, ga in BETA_AUDIO_FORMATS.items()
 }
 
-BetaModel = Literal["gpt-4o-transcribe", "gpt-4o-mini-transcribe", "whisper-1"]
 Eagerness = Literal["low", "medium", "high", "auto"]
 Modality = Literal["text", "audio"]
-
-
-def _omit_none(value: object) -> bool:
-    return value is None
 
 
 def _both_modalities() -> list[Modality]:
     return ["audio", "text"]
 
 
-class _Client(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class _Server(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 # --- the beta session request (transcription_session.update.session, REST body) -------------------
 
 
-class BetaClientSecretExpiresAt(_Client):
+class BetaClientSecretExpiresAt(ClientModel):
     """``client_secret.expires_at``: "Configuration for the ephemeral token expiration."."""
 
     anchor: Literal["created_at"] | None = Field(
@@ -113,19 +101,19 @@ class BetaClientSecretExpiresAt(_Client):
     )
 
 
-class BetaClientSecretConfig(_Client):
+class BetaClientSecretConfig(ClientModel):
     """``client_secret``: "Configuration options for the generated client secret."."""
 
     expires_at: BetaClientSecretExpiresAt | None = None
 
 
-class BetaNoiseReduction(_Client):
+class BetaNoiseReduction(ClientModel):
     """``input_audio_noise_reduction``: "This can be set to `null` to turn off."."""
 
     type: Literal["near_field", "far_field"] | None = None
 
 
-class BetaInputAudioTranscription(_Client):
+class BetaInputAudioTranscription(ClientModel):
     """``input_audio_transcription``: "The client can optionally set the language and prompt
     for transcription"."""
 
@@ -134,7 +122,7 @@ class BetaInputAudioTranscription(_Client):
     prompt: str | None = None
 
 
-class BetaTurnDetection(_Client):
+class BetaTurnDetection(ClientModel):
     """``turn_detection``, one object for both modes as in the SDK: ``threshold``,
     ``prefix_padding_ms`` and ``silence_duration_ms`` are "Used only for `server_vad` mode",
     ``eagerness`` is "Used only for `semantic_vad` mode"."""
@@ -152,7 +140,7 @@ class BetaTurnDetection(_Client):
     )
 
 
-class BetaTranscriptionSessionRequest(_Client):
+class BetaTranscriptionSessionRequest(ClientModel):
     """The beta request: "Realtime transcription session object configuration."."""
 
     input_audio_format: BetaAudioFormat | None = Field(
@@ -168,7 +156,7 @@ class BetaTranscriptionSessionRequest(_Client):
     modalities: list[Modality] | None = None
 
 
-class TranscriptionSessionUpdate(_Client):
+class TranscriptionSessionUpdate(ClientModel):
     """``transcription_session.update``: "Send this event to update a transcription session."."""
 
     type: Literal["transcription_session.update"]
@@ -179,7 +167,7 @@ class TranscriptionSessionUpdate(_Client):
 # --- the beta session object the server sends -----------------------------------------------------
 
 
-class BetaTranscriptionOut(_Server):
+class BetaTranscriptionOut(ServerModel):
     """Echo of ``input_audio_transcription``; the beta docs example echoes ``"prompt": ""``."""
 
     model: BetaModel | None = None
@@ -187,11 +175,11 @@ class BetaTranscriptionOut(_Server):
     prompt: str = ""
 
 
-class BetaNoiseReductionOut(_Server):
+class BetaNoiseReductionOut(ServerModel):
     type: Literal["near_field", "far_field"] | None = None
 
 
-class BetaServerVadOut(_Server):
+class BetaServerVadOut(ServerModel):
     """Beta docs example: ``{"type":"server_vad","threshold":0.5,"prefix_padding_ms":300,
     "silence_duration_ms":200}``."""
 
@@ -199,25 +187,25 @@ class BetaServerVadOut(_Server):
     threshold: float
     prefix_padding_ms: int
     silence_duration_ms: int
-    create_response: bool | None = Field(default=None, exclude_if=_omit_none)
-    interrupt_response: bool | None = Field(default=None, exclude_if=_omit_none)
+    create_response: bool | None = Field(default=None, exclude_if=omit_none)
+    interrupt_response: bool | None = Field(default=None, exclude_if=omit_none)
 
 
-class BetaSemanticVadOut(_Server):
+class BetaSemanticVadOut(ServerModel):
     type: Literal["semantic_vad"] = "semantic_vad"
     eagerness: Eagerness = "auto"
-    create_response: bool | None = Field(default=None, exclude_if=_omit_none)
-    interrupt_response: bool | None = Field(default=None, exclude_if=_omit_none)
+    create_response: bool | None = Field(default=None, exclude_if=omit_none)
+    interrupt_response: bool | None = Field(default=None, exclude_if=omit_none)
 
 
-class BetaClientSecret(_Server):
+class BetaClientSecret(ServerModel):
     """The REST answer's key: "Ephemeral key returned by the API."."""
 
     value: str
     expires_at: int
 
 
-class BetaTranscriptionSession(_Server):
+class BetaTranscriptionSession(ServerModel):
     """The beta transcription session object (protocol.md §1.5). ``client_secret`` is null over
     the WebSocket: "This property is not present when a session is updated via the WebSocket
     API" (the beta docs example shows ``"client_secret": null``)."""
@@ -231,14 +219,14 @@ class BetaTranscriptionSession(_Server):
     input_audio_format: BetaAudioFormat
     input_audio_transcription: BetaTranscriptionOut | None
     input_audio_noise_reduction: BetaNoiseReductionOut | None = Field(
-        default=None, exclude_if=_omit_none
+        default=None, exclude_if=omit_none
     )
     include: list[Literal["item.input_audio_transcription.logprobs"]] | None = None
     client_secret: BetaClientSecret | None = None
-    expires_at: int | None = Field(default=None, exclude_if=_omit_none)
+    expires_at: int | None = Field(default=None, exclude_if=omit_none)
 
 
-class TranscriptionSessionCreated(_Server):
+class TranscriptionSessionCreated(ServerModel):
     """First server event of a beta transcription connection (protocol.md §3; not in the SDK's
     beta union, but the Agents SDK waits for it)."""
 
@@ -247,7 +235,7 @@ class TranscriptionSessionCreated(_Server):
     session: BetaTranscriptionSession
 
 
-class TranscriptionSessionUpdated(_Server):
+class TranscriptionSessionUpdated(ServerModel):
     """Reply to ``transcription_session.update``: "A new Realtime transcription session
     configuration."."""
 

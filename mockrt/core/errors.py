@@ -1,9 +1,11 @@
 """The error catalogue: every error the mock sends, with type, code, param and message.
 
-Each entry says where its text comes from: VERBATIM (seen on the live API, protocol.md §6 or
-tests/data/evidence), REST (the wording of OpenAI's REST errors, reused where the realtime text is
-unknown) or INVENTED (no live text known; a clear OpenAI-style message). Must never import
-aiohttp or websockets.
+``MESSAGES`` is the catalogue as data: per message its rule, code, param and text (templates with
+``{fields}``), whether the text is VERBATIM (seen on the live API: protocol.md §6 or
+tests/data/evidence), UNCONFIRMED (a known form or a public wording, e.g. OpenAI's REST errors,
+not confirmed word for word on the realtime socket) or INVENTED (no live text known; a clear
+OpenAI-style message), and its source. The typed functions below fill a message's fields; callers
+never build an ``ErrorDetail`` by hand. Must never import aiohttp or websockets.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from mockrt.core.events import ErrorEvent, ErrorObject
+from mockrt.core.server_events import ErrorEvent, ErrorObject
 
 __all__ = [
     "BETA_CLOSE_REASON",
+    "MESSAGES",
     "ErrorDetail",
+    "Message",
     "Rule",
+    "Status",
     "audio_too_large",
     "beta_api_shape_disabled",
     "binary_frame",
@@ -46,6 +51,8 @@ __all__ = [
 ]
 
 INVALID_REQUEST = "invalid_request_error"
+# VERBATIM close reason (protocol.md §1.6).
+BETA_CLOSE_REASON = "invalid_request_error.beta_api_shape_disabled"
 
 
 class Rule(StrEnum):
@@ -71,6 +78,14 @@ class Rule(StrEnum):
     MODEL_WITH_INTENT = "model-with-transcription-intent"
     SESSION_EXPIRED = "session-expired"
     SERVER_ERROR = "server-error"
+
+
+class Status(StrEnum):
+    """How far a message's text is known to be the live API's."""
+
+    VERBATIM = "verbatim"  # seen on the live API, word for word
+    UNCONFIRMED = "unconfirmed"  # a known form or public wording, not confirmed on the socket
+    INVENTED = "invented"  # no live text known
 
 
 @dataclass(frozen=True)
@@ -100,6 +115,153 @@ class ErrorDetail:
         )
 
 
+@dataclass(frozen=True)
+class Message:
+    """One row of the catalogue; ``code``, ``param`` and ``text`` are ``str.format``
+    templates."""
+
+    rule: Rule
+    code: str | None
+    param: str | None
+    text: str
+    status: Status
+    source: str
+    type: str = INVALID_REQUEST
+
+    def detail(self, **fields: object) -> ErrorDetail:
+        code = None if self.code is None else self.code.format(**fields)
+        param = None if self.param is None else self.param.format(**fields)
+        return ErrorDetail(self.text.format(**fields), code, param, self.rule, self.type)
+
+
+_TD = "session.audio.input.turn_detection"
+_TR = "session.audio.input.transcription"
+_REST = "REST wording, reused where the realtime text is unknown"
+# fmt: off
+MESSAGES: dict[str, Message] = {
+    # --- the transcription-session rule (code invalid_parameter, param "": not null) ---
+    "realtime_update_on_transcription": Message(
+        Rule.REALTIME_UPDATE_ON_TRANSCRIPTION, "invalid_parameter", "",
+        "Passing a realtime session update event to a transcription session is not allowed.",
+        Status.VERBATIM,
+        "tests/data/evidence/agents-runner-on-transcription.json (2026-01 wording, default)"),
+    "realtime_update_on_transcription_later": Message(
+        Rule.REALTIME_UPDATE_ON_TRANSCRIPTION, "invalid_parameter", "",
+        "Passing a realtime session update to a transcription session is not allowed.",
+        Status.VERBATIM, "protocol.md §6, later wording (drops 'event'); rule_wording='later'"),
+    "transcription_update_on_realtime": Message(
+        Rule.TRANSCRIPTION_UPDATE_ON_REALTIME, "invalid_parameter", "",
+        "Passing a transcription session update event to a realtime session is not allowed.",
+        Status.VERBATIM, "protocol.md §6 [3p]; code and param mirror the confirmed inverse rule"),
+    # --- schema errors ---
+    "unknown_parameter": Message(
+        Rule.UNKNOWN_PARAMETER, "unknown_parameter", "{param}", "Unknown parameter: '{param}'.",
+        Status.VERBATIM,
+        "protocol.md §6 [probe-Az #1]: Unknown parameter: 'session.totally_made_up_field'."),
+    "missing_required_parameter": Message(
+        Rule.MISSING_PARAMETER, "missing_required_parameter", "{param}",
+        "Missing required parameter: '{param}'.",
+        Status.VERBATIM,
+        "protocol.md §6 [probe-Az #2]: Missing required parameter: 'session.type'."),
+    "invalid_value": Message(
+        Rule.INVALID_VALUE, "invalid_value", "{param}",
+        "Invalid value: {value}. Supported values are: {supported}.",
+        Status.VERBATIM,
+        "protocol.md §6: Invalid value: 'bogus'. Supported values are: 'minimal', ..."),
+    "unknown_event_type": Message(
+        Rule.UNKNOWN_EVENT_TYPE, "invalid_value", "type",
+        "Invalid value: {value}. Supported values are: {supported}.",
+        Status.UNCONFIRMED,
+        "protocol.md §6 [probe-Az #3]: invalid_value on param type; the list's text unknown"),
+    "invalid_type": Message(
+        Rule.INVALID_TYPE, "invalid_type", "{param}",
+        "Invalid type for '{param}': expected {expected}, but got {got} instead.",
+        Status.UNCONFIRMED, _REST),
+    "out_of_range": Message(
+        Rule.OUT_OF_RANGE, "{kind}_{side}_{bound}_value", "{param}",
+        "Invalid '{param}': {kind} {side} {word} value. Expected a value {op} {limit}, "
+        "but got {got} instead.", Status.UNCONFIRMED, _REST),
+    # --- frames ---
+    "invalid_json": Message(
+        Rule.INVALID_JSON, "invalid_json", None,
+        "We could not parse the JSON body of your request. ({detail})",
+        Status.INVENTED,
+        "protocol.md §10 #4: code unknown; the sentence is REST's for an unparsable body"),
+    "binary_frame": Message(
+        Rule.BINARY_FRAME, "invalid_json", None,
+        "Binary WebSocket frames are not supported. Send each client event as a JSON text frame.",
+        Status.INVENTED, "live text unknown; every client sends events as JSON text frames"),
+    "not_an_object": Message(
+        Rule.NOT_AN_OBJECT, "invalid_type", None,
+        "Invalid type for client event: expected an object, but got {got} instead.",
+        Status.INVENTED, "REST-style: a client event must be a JSON object"),
+    "unsupported_in_transcription": Message(
+        Rule.UNSUPPORTED_IN_TRANSCRIPTION, "invalid_value", "type",
+        "Invalid value: '{event_type}'. This event is not supported in transcription sessions.",
+        Status.INVENTED,
+        "protocol.md §4, §10 #3: live reaction unknown; transcription mode has no responses"),
+    # --- model-specific rules ---
+    "turn_detection_not_supported": Message(
+        Rule.MODEL_RULE, "invalid_value", _TD,
+        "Turn detection is not supported for this transcription model.",
+        Status.VERBATIM, "protocol.md §2.1, §6; code invalid_value per [3p]"),
+    "prompt_not_supported": Message(
+        Rule.MODEL_RULE, "invalid_value", f"{_TR}.prompt",
+        "Prompt is not supported with {model} in GA Realtime sessions.",
+        Status.INVENTED,
+        "from the SDK docstring: Prompt is not supported with gpt-realtime-whisper"),
+    "language_and_languages": Message(
+        Rule.MODEL_RULE, "invalid_value", f"{_TR}.languages",
+        "Only one of 'language' and 'languages' may be set.",
+        Status.INVENTED, "[live-JP]: languages cannot be combined with language"),
+    # --- audio ---
+    "commit_empty": Message(
+        Rule.COMMIT_EMPTY, "input_audio_buffer_commit_empty", None,
+        "Error committing input audio buffer: buffer too small. Expected at least 100ms of "
+        "audio, but buffer only has {buffered_ms:.2f}ms of audio.",
+        Status.VERBATIM, "[live-JP]: two decimals, param null"),
+    "invalid_base64": Message(
+        Rule.INVALID_AUDIO, "invalid_value", "audio",
+        "Invalid 'audio'. Expected base64-encoded audio bytes.",
+        Status.INVENTED, "protocol.md §10 #4: live text unknown"),
+    "partial_sample": Message(
+        Rule.INVALID_AUDIO, "invalid_value", "audio",
+        "Invalid 'audio': {n_bytes} bytes is not a whole number of {sample_bytes}-byte samples.",
+        Status.INVENTED, "live text unknown"),
+    "audio_too_large": Message(
+        Rule.AUDIO_TOO_LARGE, "invalid_value", "audio",
+        "Invalid 'audio': {n_bytes} bytes exceeds the maximum of {limit} bytes (15 MiB) per "
+        "input_audio_buffer.append event.",
+        Status.INVENTED,
+        "text invented; the 15 MiB limit is documented [py3.51 input_audio_buffer_append]"),
+    # --- connection ---
+    "beta_api_shape_disabled": Message(
+        Rule.BETA_SHAPE, "beta_api_shape_disabled", None,
+        "The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API.",
+        Status.VERBATIM, "protocol.md §1.6: followed by close 4000"),
+    "model_not_supported_in_transcription": Message(
+        Rule.MODEL_WITH_INTENT, "invalid_model", None,
+        'Model "{model}" is not supported in transcription mode.',
+        Status.UNCONFIRMED,
+        "protocol.md §1.1, §6: the form is verbatim, the trailing period assumed; close 4000"),
+    "model_parameter_for_transcription": Message(
+        Rule.MODEL_WITH_INTENT, "invalid_model", None,
+        "You must not provide a model parameter for transcription sessions.",
+        Status.VERBATIM, "protocol.md §6, older era: sent at the handshake"),
+    "server_error": Message(
+        Rule.SERVER_ERROR, None, None,
+        "The server had an error while processing your request. Sorry about that!",
+        Status.UNCONFIRMED,
+        "protocol.md §6 [3p]: 'The server had an error' verbatim; the rest is REST's",
+        type="server_error"),
+    "session_expired": Message(
+        Rule.SESSION_EXPIRED, "session_expired", None,
+        "Your session hit the maximum duration of {minutes} minutes.",
+        Status.VERBATIM, "protocol.md §1.7, for 60 minutes"),
+}
+# fmt: on
+
+
 def _quote(value: object) -> str:
     if isinstance(value, str):
         return f"'{value}'"
@@ -118,260 +280,108 @@ def supported_values(values: Sequence[object]) -> str:
     return ", ".join(quoted[:-1]) + ", and " + quoted[-1]
 
 
-# --- the transcription-session rule ------------------------------------------------------------
-
-# VERBATIM: tests/data/evidence/agents-runner-on-transcription.json (2026-01 wording, default).
-RULE_MESSAGE = "Passing a realtime session update event to a transcription session is not allowed."
-# VERBATIM: protocol.md §6, later wording (drops "event"); selectable with rule_wording="later".
-RULE_MESSAGE_LATER = "Passing a realtime session update to a transcription session is not allowed."
+# --- the typed ways to fill a message ----------------------------------------------------------
 
 
 def realtime_update_on_transcription(wording: str = "event") -> ErrorDetail:
-    # VERBATIM: evidence shows code invalid_parameter and param "" (empty string, not null).
-    message = RULE_MESSAGE_LATER if wording == "later" else RULE_MESSAGE
-    return ErrorDetail(message, "invalid_parameter", "", Rule.REALTIME_UPDATE_ON_TRANSCRIPTION)
+    later = "_later" if wording == "later" else ""
+    return MESSAGES[f"realtime_update_on_transcription{later}"].detail()
 
 
 def transcription_update_on_realtime() -> ErrorDetail:
-    # VERBATIM message (protocol.md §6 [3p]); code/param mirror the confirmed inverse rule.
-    return ErrorDetail(
-        "Passing a transcription session update event to a realtime session is not allowed.",
-        "invalid_parameter",
-        "",
-        Rule.TRANSCRIPTION_UPDATE_ON_REALTIME,
-    )
-
-
-# --- schema errors (wording of protocol.md §6 where known, REST otherwise) ---------------------
+    return MESSAGES["transcription_update_on_realtime"].detail()
 
 
 def unknown_parameter(param: str) -> ErrorDetail:
-    # VERBATIM form: "Unknown parameter: 'session.totally_made_up_field'." [probe-Az #1]
-    return ErrorDetail(
-        f"Unknown parameter: '{param}'.", "unknown_parameter", param, Rule.UNKNOWN_PARAMETER
-    )
+    return MESSAGES["unknown_parameter"].detail(param=param)
 
 
 def missing_required_parameter(param: str) -> ErrorDetail:
-    # VERBATIM form: "Missing required parameter: 'session.type'." [probe-Az #2]
-    return ErrorDetail(
-        f"Missing required parameter: '{param}'.",
-        "missing_required_parameter",
-        param,
-        Rule.MISSING_PARAMETER,
-    )
+    return MESSAGES["missing_required_parameter"].detail(param=param)
 
 
 def invalid_value(param: str, value: object, supported: Iterable[object]) -> ErrorDetail:
-    # VERBATIM form: "Invalid value: 'bogus'. Supported values are: 'minimal', ..., and 'xhigh'."
     listed = supported_values(list(supported))
-    message = f"Invalid value: {_quote(value)}. Supported values are: {listed}."
-    return ErrorDetail(message, "invalid_value", param, Rule.INVALID_VALUE)
+    return MESSAGES["invalid_value"].detail(param=param, value=_quote(value), supported=listed)
 
 
 def unknown_event_type(event_type: str, supported: Sequence[str]) -> ErrorDetail:
-    # VERBATIM form [probe-Az #3]: invalid_value on param `type`; the list's text UNCONFIRMED.
-    detail = invalid_value("type", event_type, supported)
-    return ErrorDetail(detail.message, detail.code, detail.param, Rule.UNKNOWN_EVENT_TYPE)
+    listed = supported_values(list(supported))
+    return MESSAGES["unknown_event_type"].detail(value=_quote(event_type), supported=listed)
 
 
 def invalid_type(param: str, expected: str, got: str) -> ErrorDetail:
-    # REST: "Invalid type for 'x': expected a string, but got an integer instead."
-    return ErrorDetail(
-        f"Invalid type for '{param}': expected {expected}, but got {got} instead.",
-        "invalid_type",
-        param,
-        Rule.INVALID_TYPE,
-    )
+    return MESSAGES["invalid_type"].detail(param=param, expected=expected, got=got)
 
 
 def out_of_range(param: str, kind: str, above: bool, limit: object, got: object) -> ErrorDetail:
-    # REST: "Invalid 'x': decimal above maximum value. Expected a value <= 1, but got 2 instead."
-    side, word, op = ("above", "maximum", "<=") if above else ("below", "minimum", ">=")
-    return ErrorDetail(
-        f"Invalid '{param}': {kind} {side} {word} value. Expected a value {op} {limit}, "
-        f"but got {got} instead.",
-        f"{kind}_{side}_{'max' if above else 'min'}_value",
-        param,
-        Rule.OUT_OF_RANGE,
+    side, word, op, bound = (
+        ("above", "maximum", "<=", "max") if above else ("below", "minimum", ">=", "min")
     )
-
-
-# --- frames -------------------------------------------------------------------------------------
+    return MESSAGES["out_of_range"].detail(
+        param=param, kind=kind, side=side, word=word, op=op, bound=bound, limit=limit, got=got
+    )
 
 
 def invalid_json(detail: str) -> ErrorDetail:
-    # INVENTED code (protocol.md §10 #4: unknown); the sentence is REST's for an unparsable body.
-    return ErrorDetail(
-        f"We could not parse the JSON body of your request. ({detail})",
-        "invalid_json",
-        None,
-        Rule.INVALID_JSON,
-    )
+    return MESSAGES["invalid_json"].detail(detail=detail)
 
 
 def binary_frame() -> ErrorDetail:
-    # INVENTED: live text unknown; every client sends events as JSON text frames.
-    return ErrorDetail(
-        "Binary WebSocket frames are not supported. Send each client event as a JSON text frame.",
-        "invalid_json",
-        None,
-        Rule.BINARY_FRAME,
-    )
+    return MESSAGES["binary_frame"].detail()
 
 
 def not_an_object(got: str) -> ErrorDetail:
-    # INVENTED, REST-style: a client event must be a JSON object.
-    return ErrorDetail(
-        f"Invalid type for client event: expected an object, but got {got} instead.",
-        "invalid_type",
-        None,
-        Rule.NOT_AN_OBJECT,
-    )
+    return MESSAGES["not_an_object"].detail(got=got)
 
 
 def unsupported_in_transcription(event_type: str) -> ErrorDetail:
-    # INVENTED: protocol.md §4 / §10 #3 — live reaction unknown; transcription mode has no
-    # conversation or responses ("the model will not generate responses" [guide]).
-    return ErrorDetail(
-        f"Invalid value: '{event_type}'. This event is not supported in transcription sessions.",
-        "invalid_value",
-        "type",
-        Rule.UNSUPPORTED_IN_TRANSCRIPTION,
-    )
-
-
-# --- model-specific rules ------------------------------------------------------------------------
+    return MESSAGES["unsupported_in_transcription"].detail(event_type=event_type)
 
 
 def turn_detection_not_supported() -> ErrorDetail:
-    # VERBATIM message (protocol.md §2.1, §6); code invalid_value per [3p].
-    return ErrorDetail(
-        "Turn detection is not supported for this transcription model.",
-        "invalid_value",
-        "session.audio.input.turn_detection",
-        Rule.MODEL_RULE,
-    )
+    return MESSAGES["turn_detection_not_supported"].detail()
 
 
 def prompt_not_supported(model: str) -> ErrorDetail:
-    # INVENTED wording from the SDK docstring: "Prompt is not supported with gpt-realtime-whisper".
-    return ErrorDetail(
-        f"Prompt is not supported with {model} in GA Realtime sessions.",
-        "invalid_value",
-        "session.audio.input.transcription.prompt",
-        Rule.MODEL_RULE,
-    )
+    return MESSAGES["prompt_not_supported"].detail(model=model)
 
 
 def language_and_languages() -> ErrorDetail:
-    # INVENTED wording; [live-JP]: `languages` cannot be combined with `language`.
-    return ErrorDetail(
-        "Only one of 'language' and 'languages' may be set.",
-        "invalid_value",
-        "session.audio.input.transcription.languages",
-        Rule.MODEL_RULE,
-    )
-
-
-# --- audio ---------------------------------------------------------------------------------------
+    return MESSAGES["language_and_languages"].detail()
 
 
 def commit_empty(buffered_ms: float) -> ErrorDetail:
-    # VERBATIM [live-JP]: two decimals, param null.
-    return ErrorDetail(
-        "Error committing input audio buffer: buffer too small. Expected at least 100ms of "
-        f"audio, but buffer only has {buffered_ms:.2f}ms of audio.",
-        "input_audio_buffer_commit_empty",
-        None,
-        Rule.COMMIT_EMPTY,
-    )
+    return MESSAGES["commit_empty"].detail(buffered_ms=buffered_ms)
 
 
 def invalid_base64() -> ErrorDetail:
-    # INVENTED (protocol.md §10 #4): live text unknown.
-    return ErrorDetail(
-        "Invalid 'audio'. Expected base64-encoded audio bytes.",
-        "invalid_value",
-        "audio",
-        Rule.INVALID_AUDIO,
-    )
+    return MESSAGES["invalid_base64"].detail()
 
 
 def partial_sample(n_bytes: int, sample_bytes: int) -> ErrorDetail:
-    # INVENTED: live text unknown.
-    return ErrorDetail(
-        f"Invalid 'audio': {n_bytes} bytes is not a whole number of {sample_bytes}-byte samples.",
-        "invalid_value",
-        "audio",
-        Rule.INVALID_AUDIO,
-    )
+    return MESSAGES["partial_sample"].detail(n_bytes=n_bytes, sample_bytes=sample_bytes)
 
 
 def audio_too_large(n_bytes: int, limit: int) -> ErrorDetail:
-    # INVENTED text; the 15 MiB limit is documented [py3.51 input_audio_buffer_append_event].
-    return ErrorDetail(
-        f"Invalid 'audio': {n_bytes} bytes exceeds the maximum of {limit} bytes (15 MiB) per "
-        "input_audio_buffer.append event.",
-        "invalid_value",
-        "audio",
-        Rule.AUDIO_TOO_LARGE,
-    )
-
-
-# --- connection -----------------------------------------------------------------------------------
-
-# VERBATIM close reason (protocol.md §1.6).
-BETA_CLOSE_REASON = "invalid_request_error.beta_api_shape_disabled"
+    return MESSAGES["audio_too_large"].detail(n_bytes=n_bytes, limit=limit)
 
 
 def beta_api_shape_disabled() -> ErrorDetail:
-    # VERBATIM (protocol.md §1.6): followed by close 4000.
-    return ErrorDetail(
-        "The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API.",
-        "beta_api_shape_disabled",
-        None,
-        Rule.BETA_SHAPE,
-    )
+    return MESSAGES["beta_api_shape_disabled"].detail()
 
 
 def model_not_supported_in_transcription(model: str) -> ErrorDetail:
-    # VERBATIM form (protocol.md §1.1, §6: 'Model "X" is not supported in transcription mode');
-    # trailing period assumed. Followed by close 4000 (most recent era).
-    return ErrorDetail(
-        f'Model "{model}" is not supported in transcription mode.',
-        "invalid_model",
-        None,
-        Rule.MODEL_WITH_INTENT,
-    )
+    return MESSAGES["model_not_supported_in_transcription"].detail(model=model)
 
 
 def model_parameter_for_transcription() -> ErrorDetail:
-    # VERBATIM (protocol.md §6, older era): sent at the handshake.
-    return ErrorDetail(
-        "You must not provide a model parameter for transcription sessions.",
-        "invalid_model",
-        None,
-        Rule.MODEL_WITH_INTENT,
-    )
+    return MESSAGES["model_parameter_for_transcription"].detail()
 
 
 def server_error() -> ErrorDetail:
-    # VERBATIM short form "The server had an error" (protocol.md §6 [3p]); the rest is REST's.
-    return ErrorDetail(
-        "The server had an error while processing your request. Sorry about that!",
-        None,
-        None,
-        Rule.SERVER_ERROR,
-        type="server_error",
-    )
+    return MESSAGES["server_error"].detail()
 
 
 def session_expired(minutes: int) -> ErrorDetail:
-    # VERBATIM (protocol.md §1.7) for 60 minutes.
-    return ErrorDetail(
-        f"Your session hit the maximum duration of {minutes} minutes.",
-        "session_expired",
-        None,
-        Rule.SESSION_EXPIRED,
-    )
+    return MESSAGES["session_expired"].detail(minutes=minutes)

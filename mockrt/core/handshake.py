@@ -22,9 +22,9 @@ from mockrt.core.beta import (
     ga_request_from_beta,
 )
 from mockrt.core.errors import ErrorDetail
-from mockrt.core.events import RealtimeSessionRequest, TranscriptionSessionRequest, dump
 from mockrt.core.ids import Ids
 from mockrt.core.options import Options
+from mockrt.core.session_objects import RealtimeSessionRequest, TranscriptionSessionRequest
 from mockrt.core.sessionconf import (
     apply_realtime_update,
     apply_update,
@@ -33,6 +33,7 @@ from mockrt.core.sessionconf import (
     validate_session_request,
 )
 from mockrt.core.validation import json_kind, validation_error_detail
+from mockrt.core.wire import dump
 
 BETA_SESSION_REQUEST: TypeAdapter[BetaTranscriptionSessionRequest] = TypeAdapter(
     BetaTranscriptionSessionRequest

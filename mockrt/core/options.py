@@ -11,7 +11,12 @@ from typing import Any, Literal
 
 from mockrt.core.vad import VadConfig
 
-__all__ = ["Options"]
+__all__ = ["VADLESS_MODELS", "Options"]
+
+
+# protocol.md §2.1: these models reject turn detection ("VAD is not supported"); the one home of
+# the list (``Options.vadless_models`` defaults to it; diagnosis imports it).
+VADLESS_MODELS: tuple[str, ...] = ("gpt-live-transcribe", "gpt-realtime-whisper")
 
 
 def _server_vad(threshold: float, prefix: int, silence: int) -> dict[str, Any]:
@@ -52,8 +57,8 @@ class Options:
     server_vad_fill: dict[str, Any] = field(default_factory=lambda: _server_vad(0.5, 300, 500))
     # protocol.md §1.7 / §7: expires_at = created + 3600; session_expired after 60 minutes.
     session_seconds: int = 3600
-    # protocol.md §2.1: these models reject turn detection ("VAD is not supported").
-    vadless_models: tuple[str, ...] = ("gpt-live-transcribe", "gpt-realtime-whisper")
+    # Models without turn detection (VADLESS_MODELS above).
+    vadless_models: tuple[str, ...] = VADLESS_MODELS
     # AudioTranscription: `languages` "Supported by gpt-transcribe and gpt-live-transcribe".
     languages_models: tuple[str, ...] = ("gpt-transcribe", "gpt-live-transcribe")
     # AudioTranscription docstring: "Prompt is not supported with gpt-realtime-whisper".

@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from mockrt.core.events import dump
 from mockrt.core.journal import Entry, Journal, Violation
+from mockrt.core.wire import dump
 
 __all__ = ["Outbox"]
 

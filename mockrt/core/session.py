@@ -1,9 +1,12 @@
 """Session: the sans-I/O protocol core of one realtime connection.
 
 Client frames go in (``receive_text``, ``receive_bytes``), time is pushed in (``advance``,
-``advance_to``), server events come out (``events_to_send``), each a JSON-ready dict. Ids and the
-wall-clock start are injected, so tests compare whole events. Peer mistakes become ``error``
-events worded as the live API words them; caller mistakes raise ``InvalidState``.
+``advance_to``), server events come out (``events_to_send``), each a JSON-ready dict; the adapter
+paces them with ``next_due``/``next_event_due`` and reports its own failures with
+``internal_error``. The session owns all scheduling: the audio and turn logic (turns.py,
+turn_events.py) returns effects and never calls back. Ids and the wall-clock start are injected,
+so tests compare whole events. Peer mistakes become ``error`` events worded as the live API words
+them; caller mistakes raise ``InvalidState``.
 Must never import aiohttp or websockets (tests/test_purity.py checks).
 """
 
@@ -21,20 +24,14 @@ from mockrt.core.beta import (
     beta_session_from_ga,
     ga_request_from_beta,
 )
-from mockrt.core.errors import ErrorDetail
-from mockrt.core.events import (
-    ErrorEvent,
+from mockrt.core.client_events import (
     InputAudioBufferAppend,
     InputAudioBufferClear,
     InputAudioBufferCommit,
-    RealtimeSession,
-    RealtimeSessionRequest,
-    SessionCreated,
     SessionUpdate,
-    SessionUpdated,
-    TranscriptionSession,
-    TranscriptionSessionRequest,
 )
+from mockrt.core.effects import ClientRef, Effect, Emit, Reject
+from mockrt.core.errors import ErrorDetail
 from mockrt.core.exceptions import InvalidState
 from mockrt.core.ids import CountingIds, Ids
 from mockrt.core.journal import Entry, Journal, Violation
@@ -42,14 +39,13 @@ from mockrt.core.machine import State, next_state
 from mockrt.core.options import Options
 from mockrt.core.outbox import Outbox
 from mockrt.core.persona import GA, Persona
-from mockrt.core.script import (
-    Close,
-    Delay,
-    Drop,
-    Duplicate,
-    Fault,
-    InjectError,
-    ScriptedTranscriber,
+from mockrt.core.script import Close, Delay, Drop, Duplicate, Fault, InjectError
+from mockrt.core.server_events import ErrorEvent, SessionCreated, SessionUpdated
+from mockrt.core.session_objects import (
+    RealtimeSession,
+    RealtimeSessionRequest,
+    TranscriptionSession,
+    TranscriptionSessionRequest,
 )
 from mockrt.core.sessionconf import (
     apply_realtime_update,
@@ -57,7 +53,8 @@ from mockrt.core.sessionconf import (
     default_realtime_session,
     default_session,
 )
-from mockrt.core.turns import ClientRef, InputAudio, Transcriber
+from mockrt.core.transcriber import ScriptedTranscriber, Transcriber
+from mockrt.core.turns import InputAudio
 from mockrt.core.validation import Accepted, parse_client_text
 
 __all__ = ["Session"]
@@ -109,12 +106,20 @@ class Session:
             )
             if isinstance(initial, RealtimeSessionRequest):
                 self.config = apply_realtime_update(self.config, initial.model_dump())
-        self.audio = InputAudio(self, transcriber)
+        transcriber = transcriber or ScriptedTranscriber()
         # Session-level faults come from the script (turn-level ones travel in each TurnPlan).
         script_faults: tuple[Fault, ...] = ()
-        if isinstance(self.audio.transcriber, ScriptedTranscriber):
-            script_faults = self.audio.transcriber.script.faults
+        if isinstance(transcriber, ScriptedTranscriber):
+            script_faults = transcriber.script.faults
         self.faults: tuple[Fault, ...] = script_faults
+        self.audio = InputAudio(
+            self.config,
+            options=self.options,
+            ids=self.ids,
+            persona=self.persona,
+            transcriber=transcriber,
+            faults=script_faults,
+        )
         self._event_faults = sorted(
             (
                 f
@@ -123,7 +128,7 @@ class Session:
             ),
             key=lambda f: f.after_event or 0,
         )
-        self.emit(self._session_event(created=True))
+        self._emit(self._session_event(created=True))
 
     # --- time ------------------------------------------------------------------------------
 
@@ -140,16 +145,23 @@ class Session:
             self._expire()
 
     def next_due(self) -> float | None:
-        """When (seconds since start) the next queued event is due, or None."""
+        """When (seconds since start) the next queued event or the session's expiry is due,
+        or None."""
         due = self._outbox.next_due()
         if not self._expired:
             expiry = float(self.options.session_seconds)
             due = expiry if due is None else min(due, expiry)
         return due
 
+    def next_event_due(self) -> float | None:
+        """When (seconds since start) the next queued event is due, or None; unlike
+        ``next_due`` the expiry does not count (an adapter running as fast as possible jumps
+        from event to event, never to the expiry)."""
+        return self._outbox.next_due()
+
     # --- output ----------------------------------------------------------------------------
 
-    def emit(
+    def _emit(
         self,
         event: BaseModel,
         delay_ms: float = 0.0,
@@ -174,14 +186,15 @@ class Session:
         for _ in range(copies):
             self._outbox.schedule(event, self.now + delay_ms / 1000, violation)
 
-    def fire(self, fault: InjectError | Close, at_ms: float = 0.0) -> None:
+    def _fire(
+        self, fault: InjectError | Close, at_ms: float = 0.0, event_id: str | None = None
+    ) -> None:
         """Carry out a scripted error injection or close, due ``at_ms`` from now (``-inf``:
         before anything already queued)."""
         if isinstance(fault, InjectError):
             error = fault.error.model_copy(update={"event_id": None})
-            self._outbox.schedule(
-                ErrorEvent(event_id=self.ids.make("event"), error=error), self.now + at_ms / 1000
-            )
+            event = ErrorEvent(event_id=event_id or self.ids.make("event"), error=error)
+            self._outbox.schedule(event, self.now + at_ms / 1000)
         else:
             self._outbox.schedule_close(self.now + at_ms / 1000, fault.code, fault.reason)
 
@@ -208,11 +221,22 @@ class Session:
             if isinstance(fault, Close):
                 self._outbox.close = (fault.code, fault.reason)
             else:
-                self.fire(fault, at_ms=float("-inf"))
+                self._fire(fault, at_ms=float("-inf"))
 
-    @property
-    def outbox(self) -> Outbox:
-        return self._outbox
+    def internal_error(self) -> None:
+        """The adapter failed on a client frame (a bug of ours): the client gets the live
+        ``server_error`` event and the session goes on."""
+        self._emit(errors.server_error().event(self.ids.make("event"), None))
+
+    def _apply(self, effects: list[Effect]) -> None:
+        """Schedule what the audio and turn logic decided, in its order."""
+        for effect in effects:
+            if isinstance(effect, Emit):
+                self._emit(effect.event, effect.delay_ms, turn=effect.turn)
+            elif isinstance(effect, Reject):
+                self._reject(effect.detail, effect.ref)
+            else:
+                self._fire(effect.fault, effect.at_ms, effect.event_id)
 
     # --- input -----------------------------------------------------------------------------
 
@@ -229,7 +253,7 @@ class Session:
         if not isinstance(result, Accepted):
             self._journal_client(index, result.raw)
             if self.state is State.OPEN:
-                self.reject(result.error, ClientRef(index, result.event_type, result.event_id))
+                self._reject(result.error, ClientRef(index, result.event_type, result.event_id))
             return
         event = result.event
         self._journal_client(index, self._journal_form(event, result.raw))
@@ -245,11 +269,11 @@ class Session:
             )
             self._session_update(request, ref)
         elif isinstance(event, InputAudioBufferAppend):
-            self.audio.append(event.audio, ref)
+            self._apply(self.audio.append(event.audio, ref))
         elif isinstance(event, InputAudioBufferCommit):
-            self.audio.commit(ref)
+            self._apply(self.audio.commit(ref))
         elif isinstance(event, InputAudioBufferClear):
-            self.audio.clear(ref)
+            self._apply(self.audio.clear(ref))
 
     def receive_bytes(self, data: bytes) -> None:
         """Handle one client binary frame: always an error, the connection stays usable."""
@@ -257,7 +281,7 @@ class Session:
         index = self._next_client_index()
         self._journal_client(index, f"<binary frame of {len(data)} bytes>")
         if self.state is State.OPEN:
-            self.reject(errors.binary_frame(), ClientRef(index, None, None))
+            self._reject(errors.binary_frame(), ClientRef(index, None, None))
 
     def close(self) -> None:
         """The connection is gone; later calls to ``receive_*`` raise ``InvalidState``."""
@@ -276,13 +300,13 @@ class Session:
 
     # --- rules -----------------------------------------------------------------------------
 
-    def reject(self, detail: ErrorDetail, ref: ClientRef, delay_ms: float = 0.0) -> None:
+    def _reject(self, detail: ErrorDetail, ref: ClientRef, delay_ms: float = 0.0) -> None:
         """Send the ``error`` event for ``detail``, journaled with the rule and the cause."""
         violation = Violation(
             detail.rule.value, detail.code, detail.message, ref.index, ref.type, ref.event_id
         )
         event = detail.event(self.ids.make("event"), ref.event_id)
-        self.emit(event, delay_ms, violation)
+        self._emit(event, delay_ms, violation)
 
     def _session_event(self, created: bool) -> BaseModel:
         """``session.created``/``.updated`` (or the beta ``transcription_session.*``)."""
@@ -304,19 +328,19 @@ class Session:
         ):
             updated = apply_update(self.config, request, self.options)
             if isinstance(updated, ErrorDetail):
-                self.reject(updated, ref)
+                self._reject(updated, ref)
                 return
             self.config = updated
-            self.audio.reconfigure()
+            self._apply(self.audio.reconfigure(updated))
         elif isinstance(self.config, RealtimeSession):
             self.config = apply_realtime_update(self.config, request.model_dump())
         # The reply never echoes the client's event_id (session_update_event.py docstring).
-        self.emit(self._session_event(created=False))
+        self._emit(self._session_event(created=False))
 
     def _expire(self) -> None:
         self._expired = True
         minutes = self.options.session_seconds // 60
-        self.reject(errors.session_expired(minutes), ClientRef(None, None, None))
+        self._reject(errors.session_expired(minutes), ClientRef(None, None, None))
         # UNCONFIRMED close code: the pattern of the beta close (4000, "<type>.<code>").
         self._outbox.schedule_close(self.now, 4000, "invalid_request_error.session_expired")
 

@@ -13,7 +13,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from mockrt.core import errors
 from mockrt.core.errors import ErrorDetail
-from mockrt.core.events import (
+from mockrt.core.options import Options
+from mockrt.core.session_objects import (
     TRANSCRIPTION_MODELS,
     AudioInputOut,
     AudioOut,
@@ -30,8 +31,7 @@ from mockrt.core.events import (
     TranscriptionSession,
     TranscriptionSessionRequest,
 )
-from mockrt.core.options import Options
-from mockrt.core.validation import breaks_session_rule, validation_error_detail
+from mockrt.core.validation import session_type_error, validation_error_detail
 
 __all__ = [
     "apply_realtime_update",
@@ -74,13 +74,10 @@ def validate_session_request(
     data: object, transcription: bool | None, options: Options, prefix: str = "session"
 ) -> TranscriptionSessionRequest | RealtimeSessionRequest | ErrorDetail:
     """Validate a session object given outside a ``session.update`` (client_secrets body)."""
-    keys_count = options.realtime_keys == "rule"
-    if transcription is not None and breaks_session_rule(data, transcription, keys_count):
-        return (
-            errors.realtime_update_on_transcription(options.rule_wording)
-            if transcription
-            else errors.transcription_update_on_realtime()
-        )
+    if transcription is not None:
+        error = session_type_error(data, transcription=transcription, options=options)
+        if error is not None:
+            return error
     try:
         return _SESSION_REQUEST.validate_python(data)
     except ValidationError as exc:

@@ -19,13 +19,8 @@ from pydantic_core import ErrorDetails
 
 from mockrt.core import errors
 from mockrt.core.beta import BETA_CLIENT_EVENTS
+from mockrt.core.client_events import CLIENT_EVENTS, ClientEvent, SessionUpdate
 from mockrt.core.errors import ErrorDetail
-from mockrt.core.events import (
-    CLIENT_EVENTS,
-    ClientEvent,
-    RealtimeSessionRequest,
-    SessionUpdate,
-)
 from mockrt.core.options import Options
 from mockrt.core.persona import GA, Persona
 
@@ -33,10 +28,10 @@ __all__ = [
     "Accepted",
     "REALTIME_ONLY_KEYS",
     "Rejected",
-    "breaks_session_rule",
     "is_realtime_session",
     "json_kind",
     "parse_client_text",
+    "session_type_error",
     "validation_error_detail",
 ]
 
@@ -104,19 +99,28 @@ def is_realtime_session(session: object, keys_count: bool = True) -> bool:
     return isinstance(audio, dict) and "output" in audio
 
 
-def breaks_session_rule(session: object, transcription: bool, keys_count: bool = True) -> bool:
-    """True when ``session`` is of the other kind than the session it is sent to."""
+def session_type_error(
+    session: object, *, transcription: bool, options: Options
+) -> ErrorDetail | None:
+    """The session-type rule, decided here only (protocol.md §2.3): the error for a session
+    object of the other kind than the session it is sent to — a realtime session on a
+    transcription session, or a transcription session on a realtime one — else None. Every path
+    that can meet it (``session.update`` parsed fast or slow, a client_secrets body) asks here.
+    """
+    keys_count = options.realtime_keys == "rule"
     if transcription:
-        return is_realtime_session(session, keys_count)
-    return isinstance(session, dict) and session.get("type") == "transcription"
+        if is_realtime_session(session, keys_count):
+            return errors.realtime_update_on_transcription(options.rule_wording)
+        return None
+    if isinstance(session, dict) and session.get("type") == "transcription":
+        return errors.transcription_update_on_realtime()
+    return None
 
 
 def parse_client_text(
     text: str, *, transcription: bool, options: Options, persona: Persona = GA
 ) -> Accepted | Rejected:
     """Parse and validate one client text frame for a session of the given kind."""
-    rule_wording = options.rule_wording
-    keys_count = options.realtime_keys == "rule"
     adapter: TypeAdapter[Any] = CLIENT_EVENTS if persona is GA else BETA_CLIENT_EVENTS
     try:
         event = adapter.validate_json(text)
@@ -124,33 +128,22 @@ def parse_client_text(
         pass
     else:
         if isinstance(event, SessionUpdate):
-            if isinstance(event.session, RealtimeSessionRequest) == transcription:
-                return Rejected(
-                    _rule(transcription, rule_wording), json.loads(text), event.type, event.event_id
-                )
+            # The validated session's type is all the rule needs (its keys passed the model).
+            shape = {"type": event.session.type}
+            error = session_type_error(shape, transcription=transcription, options=options)
+            if error is not None:
+                return Rejected(error, json.loads(text), event.type, event.event_id)
         return Accepted(event, None)
     return _slow_path(
-        text,
-        transcription=transcription,
-        rule_wording=rule_wording,
-        keys_count=keys_count,
-        persona=persona,
-        adapter=adapter,
+        text, transcription=transcription, options=options, persona=persona, adapter=adapter
     )
-
-
-def _rule(transcription: bool, wording: str) -> ErrorDetail:
-    if transcription:
-        return errors.realtime_update_on_transcription(wording)
-    return errors.transcription_update_on_realtime()
 
 
 def _slow_path(
     text: str,
     *,
     transcription: bool,
-    rule_wording: str,
-    keys_count: bool,
+    options: Options,
     persona: Persona,
     adapter: TypeAdapter[Any],
 ) -> Accepted | Rejected:
@@ -175,8 +168,9 @@ def _slow_path(
         # The beta event on a GA socket; UNCONFIRMED: answered like the beta header (no close).
         return Rejected(errors.beta_api_shape_disabled(), raw, event_type, event_id)
     if event_type == "session.update" and persona is GA and isinstance(raw.get("session"), dict):
-        if breaks_session_rule(raw["session"], transcription, keys_count):
-            return Rejected(_rule(transcription, rule_wording), raw, event_type, event_id)
+        error = session_type_error(raw["session"], transcription=transcription, options=options)
+        if error is not None:
+            return Rejected(error, raw, event_type, event_id)
         if not transcription and raw["session"].get("type") == "realtime":
             # Conversation sessions are only modelled far enough to tell them apart.
             return Accepted(

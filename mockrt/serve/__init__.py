@@ -1,5 +1,29 @@
-"""serve"""
+"""The aiohttp adapter around the core: the server, its state, the inspector,
+``MockRealtimeServer`` and the pytest plugin.
+
+Every public name of the modules here is importable from the package, lazily: ``_MODULES`` lists
+each module's names (space-separated), so each name has one home, and a module loads on first use
+(tests/test_layout.py checks the table against the modules' ``__all__``).
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import importlib
+from typing import Any
+
+_MODULES: dict[str, str] = {
+    "inspector": "add_routes ROUTE_NAME session_summary",
+    "pytest_plugin": "mockrt_server pytest_configure",
+    "server": "create_app describe_violation",
+    "state": "Live ServerConfig ServerState STATE",
+    "testing": "MockRealtimeServer TEST_API_KEY",
+}
+_HOME = {name: module for module, names in _MODULES.items() for name in names.split()}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

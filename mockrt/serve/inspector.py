@@ -29,7 +29,7 @@ from mockrt.diagnosis.fingerprints import as_dict, describe_event
 
 if TYPE_CHECKING:
     from mockrt.core.session import Session
-    from mockrt.serve.server import ServerState
+    from mockrt.serve.state import ServerState
 
 __all__ = ["ROUTE_NAME", "add_routes", "session_summary"]
 
@@ -48,7 +48,7 @@ def add_routes(app: web.Application) -> None:
 
 
 def _state(request: web.Request) -> ServerState:
-    from mockrt.serve.server import STATE
+    from mockrt.serve.state import STATE
 
     return request.app[STATE]
 

@@ -12,15 +12,10 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from mockrt.core import errors
-from mockrt.core.events import ErrorEvent, dump
 from mockrt.core.handshake import (
     CloseAfterUpgrade,
     HttpReject,
@@ -29,53 +24,17 @@ from mockrt.core.handshake import (
     create_client_secret,
     decide,
 )
-from mockrt.core.ids import Ids, RandomIds
 from mockrt.core.journal import Entry, Violation, describe, redact
-from mockrt.core.options import Options
 from mockrt.core.persona import PERSONAS
+from mockrt.core.server_events import ErrorEvent
 from mockrt.core.session import Session
-from mockrt.core.turns import Transcriber
+from mockrt.core.wire import dump
 from mockrt.serve import inspector
+from mockrt.serve.state import STATE, Live, ServerConfig, ServerState
 
-__all__ = ["STATE", "Live", "ServerConfig", "ServerState", "create_app", "describe_violation"]
+__all__ = ["create_app", "describe_violation"]
 
 log = logging.getLogger("mockrt")
-
-
-@dataclass
-class ServerConfig:
-    """What ``mockrt serve`` and the test fixtures configure."""
-
-    options: Options = field(default_factory=Options)
-    api_keys: frozenset[str] | None = None  # None: any sk-… key
-    journal_path: Path | None = None
-    ids: Callable[[], Ids] = RandomIds
-    transcriber: Callable[[], Transcriber] | None = None
-    persona: Literal["ga", "beta"] = "ga"
-    speed: float = 1.0  # 0: as fast as possible
-    # 15 MiB of audio is 20 MiB of base64; larger frames are closed with 1009 by aiohttp.
-    max_frame_bytes: int = 32 * 1024 * 1024
-    wall_clock: Callable[[], float] = time.time
-
-
-@dataclass
-class Live:
-    session: Session
-    ws: web.WebSocketResponse
-    logged: int = 0  # journal entries already written / logged
-
-
-@dataclass
-class ServerState:
-    config: ServerConfig
-    keys: KeyStore
-    ids: Ids
-    live: dict[str, Live] = field(default_factory=dict)
-    finished: list[Session] = field(default_factory=list)
-    journal_file: IO[str] | None = None
-
-
-STATE = web.AppKey("mockrt_state", ServerState)
 
 
 def create_app(config: ServerConfig | None = None) -> web.Application:
@@ -207,7 +166,7 @@ async def _serve(live: Live, state: ServerState) -> None:
             while True:
                 for event in session.events_to_send():
                     await ws.send_str(json.dumps(event, separators=(",", ":")))
-                pending = session.outbox.next_due()
+                pending = session.next_event_due()
                 if speed != 0 or pending is None:
                     break
                 session.advance_to(pending)  # as fast as possible: jump to the next event
@@ -235,7 +194,7 @@ async def _serve(live: Live, state: ServerState) -> None:
                     continue
             except Exception:  # a bug of ours: the client gets server_error, never a traceback
                 log.exception("session %s: internal error on a client frame", session.id)
-                session.emit(errors.server_error().event(session.ids.make("event"), None))
+                session.internal_error()
             wake.set()
             if task.done():
                 break

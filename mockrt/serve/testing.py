@@ -18,9 +18,11 @@ from aiohttp import web
 from mockrt.contract.scriptfile import load_script
 from mockrt.core.ids import CountingIds
 from mockrt.core.journal import Journal
-from mockrt.core.script import Script, ScriptedTranscriber
+from mockrt.core.script import Script
 from mockrt.core.session import Session
-from mockrt.serve.server import STATE, ServerConfig, create_app, describe_violation
+from mockrt.core.transcriber import ScriptedTranscriber
+from mockrt.serve.server import create_app, describe_violation
+from mockrt.serve.state import STATE, ServerConfig
 
 __all__ = ["MockRealtimeServer", "TEST_API_KEY"]
 

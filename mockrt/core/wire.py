@@ -1,0 +1,36 @@
+"""The base of every wire model and the one way a server event becomes JSON.
+
+Client models are strict (unknown keys are errors, no coercion), as the live server is; server
+models are what mockrt emits. Must never import aiohttp or websockets, nor any other mockrt
+module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["ClientModel", "ServerModel", "dump", "omit_none"]
+
+
+def omit_none(value: object) -> bool:
+    """``exclude_if`` for optional fields the live API leaves out when unset."""
+    return value is None
+
+
+class ClientModel(BaseModel):
+    """A model of what a client sends: strict, unknown keys forbidden, frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class ServerModel(BaseModel):
+    """A model of what the server sends: unknown keys forbidden, frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def dump(event: BaseModel) -> dict[str, Any]:
+    """The event as the JSON object sent on the wire."""
+    return event.model_dump(mode="json")

@@ -1,0 +1,60 @@
+"""What one mock server knows: its configuration, its sessions, its journal file.
+
+``ServerConfig`` is what ``mockrt serve`` and the test fixtures configure; ``ServerState`` hangs on
+the aiohttp application under ``STATE``, where the adapter (``mockrt.serve.server``) and the
+inspector read it. No behaviour here, so both can import it without importing each other.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Literal
+
+from aiohttp import web
+
+from mockrt.core.handshake import KeyStore
+from mockrt.core.ids import Ids, RandomIds
+from mockrt.core.options import Options
+from mockrt.core.session import Session
+from mockrt.core.transcriber import Transcriber
+
+__all__ = ["STATE", "Live", "ServerConfig", "ServerState"]
+
+
+@dataclass
+class ServerConfig:
+    """What ``mockrt serve`` and the test fixtures configure."""
+
+    options: Options = field(default_factory=Options)
+    api_keys: frozenset[str] | None = None  # None: any sk-… key
+    journal_path: Path | None = None
+    ids: Callable[[], Ids] = RandomIds
+    transcriber: Callable[[], Transcriber] | None = None
+    persona: Literal["ga", "beta"] = "ga"
+    speed: float = 1.0  # 0: as fast as possible
+    # 15 MiB of audio is 20 MiB of base64; larger frames are closed with 1009 by aiohttp.
+    max_frame_bytes: int = 32 * 1024 * 1024
+    wall_clock: Callable[[], float] = time.time
+
+
+@dataclass
+class Live:
+    session: Session
+    ws: web.WebSocketResponse
+    logged: int = 0  # journal entries already written / logged
+
+
+@dataclass
+class ServerState:
+    config: ServerConfig
+    keys: KeyStore
+    ids: Ids
+    live: dict[str, Live] = field(default_factory=dict)
+    finished: list[Session] = field(default_factory=list)
+    journal_file: IO[str] | None = None
+
+
+STATE = web.AppKey("mockrt_state", ServerState)
