@@ -4,6 +4,7 @@ application saw (and, where it tells the story, what the mock received)."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -152,3 +153,22 @@ async def test_a_driver_whose_library_does_not_import_is_unimplemented_with_the_
     assert run.unimplemented.startswith("pipecat-ai[openai] does not import (pipecat")
     assert run.summary().startswith("pipecat on mock: UNIMPLEMENTED (")
     assert run.transcripts == [] and run.exceptions == []
+
+
+async def test_livekit_client_redirected_from_api_openai_com_gets_the_scripted_transcripts() -> (
+    None
+):
+    redirect = pytest.importorskip(
+        "mockrt.serve.redirect", reason="needs the redirect of api.openai.com (mockrt_redirect)"
+    )
+    async with MockRealtimeServer.from_options(script=SCRIPT) as server:
+        target = dataclasses.replace(
+            Target.mock(server),
+            redirect=lambda: redirect.mockrt_redirect(server, block_network=True),
+        )
+        run = await run_client("livekit", target, SPEECH, PLAN)
+    assert_clean_transcripts(run)
+    (session,) = server.sessions
+    assert server.problems() == []
+    update = session.journal.received("session.update")[0].event
+    assert update["session"]["audio"]["input"]["transcription"]["model"] == PLAN.model

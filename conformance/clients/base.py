@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -38,16 +38,19 @@ class Target:
     """Where a client connects: the REST base (``http(s)://host/v1``, the openai SDK's
     ``base_url``), the WebSocket base (``ws(s)://host/v1``) and the key.
 
-    ``redirect``, when set, is an async context manager factory that sends a program's traffic
-    for api.openai.com to this target while it is open (mockrt.serve.redirect); drivers for
-    libraries that treat api.openai.com specially (LiveKit) then leave the library's default
-    host in place instead of pointing it at ``http_base``."""
+    ``redirect``, when set, makes a context manager (plain or async) that sends a program's
+    traffic for api.openai.com to this target while it is open, e.g.
+    ``lambda: mockrt_redirect(server)`` (mockrt.serve.redirect); drivers for libraries that
+    treat api.openai.com specially (LiveKit) then keep the library's default host instead of
+    pointing it at ``http_base``."""
 
     name: str
     http_base: str
     ws_base: str
     api_key: str
-    redirect: Callable[[], AbstractAsyncContextManager[Any]] | None = None
+    redirect: (
+        Callable[[], AbstractContextManager[Any] | AbstractAsyncContextManager[Any]] | None
+    ) = None
 
     @classmethod
     def mock(cls, server: Any, *, name: str = "mock") -> Target:

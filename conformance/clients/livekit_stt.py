@@ -45,26 +45,37 @@ async def run(target: Target, audio: Audio, plan: Plan) -> ClientRun:
     from livekit.plugins import openai as lk_openai
 
     rec = Recorder(NAME, target)
-    redirect = target.redirect() if target.redirect is not None else contextlib.nullcontext()
     if target.redirect is None:
         rec.note(f"base_url={target.http_base}: the plugin adds ?model= for this host")
+    else:
+        rec.note("api.openai.com redirected to the target: the plugin leaves ?model= out")
     options: dict[str, Any] = {"use_realtime": True, "model": plan.model, "api_key": target.api_key}
     if plan.language is not None:
         options["language"] = plan.language
     if target.redirect is None:
         options["base_url"] = target.http_base
 
+    closing = False  # set when the application ends the stream itself
+
     async def listen(stream: Any) -> None:
         try:
             async for event in stream:
                 handle(rec, event)
-            rec.closed("stream ended")
+            if not closing:
+                rec.closed("stream ended")
         except Exception as exc:  # APIError, APIStatusError… raised into the application
             rec.exception(exc)
             rec.closed("stream failed")
 
     try:
-        async with redirect, http_context.open():
+        async with contextlib.AsyncExitStack() as stack:
+            if target.redirect is not None:
+                redirect = target.redirect()
+                if isinstance(redirect, contextlib.AbstractAsyncContextManager):
+                    await stack.enter_async_context(redirect)
+                else:
+                    stack.enter_context(redirect)
+            await stack.enter_async_context(http_context.open())
             stt = lk_openai.STT(**options)
 
             def on_error(error: Any) -> None:  # the STT's "error" event, before the raise
@@ -90,6 +101,7 @@ async def run(target: Target, audio: Audio, plan: Plan) -> ClientRun:
                 rec.mark("audio_done")
                 await rec.settle(plan)
             finally:
+                closing = True
                 with contextlib.suppress(Exception):
                     stream.end_input()
                 await stream.aclose()
