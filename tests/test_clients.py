@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -24,9 +25,11 @@ PLAN = Plan(idle_s=3.0, timeout_s=20.0)
 RULE = "Passing a realtime session update event to a transcription session is not allowed."
 
 
-async def run_on_mock(name: str, **config: Any) -> tuple[ClientRun, MockRealtimeServer]:
+async def run_on_mock(
+    name: str, plan: Plan = PLAN, **config: Any
+) -> tuple[ClientRun, MockRealtimeServer]:
     async with MockRealtimeServer.from_options(script=SCRIPT, **config) as server:
-        run = await run_client(name, Target.mock(server), SPEECH, PLAN)
+        run = await run_client(name, Target.mock(server), SPEECH, plan)
     return run, server
 
 
@@ -50,6 +53,18 @@ def test_every_client_of_the_matrix_has_a_driver() -> None:
     }
     for driver in drivers().values():
         assert driver.library and driver.summary
+
+
+def test_a_target_from_a_suite_endpoint_points_the_clients_at_its_v1_routes() -> None:
+    endpoint = SimpleNamespace(
+        ws_base="ws://127.0.0.1:9/p", http_base="http://127.0.0.1:9/p", key="k"
+    )
+    target = Target.from_endpoint("ws://127.0.0.1:9/p", endpoint)
+    assert target.transcription_url == "ws://127.0.0.1:9/p/v1/realtime?intent=transcription"
+    assert (target.http_base, target.headers) == (
+        "http://127.0.0.1:9/p/v1",
+        {"Authorization": "Bearer k"},
+    )
 
 
 async def test_raw_ga_client_gets_the_scripted_transcripts() -> None:
@@ -101,7 +116,8 @@ async def test_agents_runner_on_the_transcription_intent_sees_the_realtime_updat
 
 
 async def test_agents_runner_with_its_defaults_gets_a_conversation_session_and_no_error() -> None:
-    run, server = await run_on_mock("agents-runner-default")
+    # The mock transcribes no audio on a conversation session, so the application waits idle.
+    run, server = await run_on_mock("agents-runner-default", plan=Plan(idle_s=1.0))
     assert run.unimplemented is None
     assert run.errors == [] and run.exceptions == [], run
     (session,) = server.sessions

@@ -62,6 +62,17 @@ class Target:
     def live(cls, api_key: str) -> Target:
         return cls("live", "https://api.openai.com/v1", "wss://api.openai.com/v1", api_key)
 
+    @classmethod
+    def from_endpoint(cls, name: str, endpoint: Any) -> Target:
+        """From the suite's ``conformance.targets.Endpoint`` (``ws_base`` and ``http_base``
+        without ``/v1``, and ``key``), so the matrix drives clients where it runs cases."""
+        return cls(
+            name,
+            f"{endpoint.http_base.rstrip('/')}/v1",
+            f"{endpoint.ws_base.rstrip('/')}/v1",
+            str(endpoint.key),
+        )
+
     @property
     def transcription_url(self) -> str:
         """The GA transcription endpoint, ``…/v1/realtime?intent=transcription``."""
@@ -104,8 +115,13 @@ class Audio:
 @dataclass(frozen=True)
 class Plan:
     """What the application does around the library: the transcription model and language it
-    configures (where the library lets it), how many final transcripts it waits for, and when it
-    gives up: ``idle_s`` with nothing new after the audio ended, or ``timeout_s`` in all."""
+    configures, how many final transcripts it waits for, and when it gives up: ``idle_s`` with
+    nothing new, or ``timeout_s`` in all.
+
+    ``model`` and ``language`` reach every driver but the RealtimeRunner ones (the runner
+    configures its own session; the intent driver mints its key with them). ``turn_detection``
+    reaches raw-ga, raw-beta and openai-sdk; the libraries keep their own (agents voice:
+    semantic_vad; LiveKit: server_vad; pipecat: per driver)."""
 
     turns: int = 2
     model: str = "gpt-4o-transcribe"
