@@ -1,8 +1,8 @@
 """Driver ``raw-beta``: raw websockets with ``OpenAI-Beta: realtime=v1`` and the beta
 ``transcription_session.update`` (flat ``input_audio_format``, ``input_audio_transcription``,
-``turn_detection``), as clients written before the GA release still do (docs/protocol.md §4;
+``turn_detection``), as clients written before the GA release still do (docs/protocol.md §3;
 tests/data/evidence/forum-beta-transcription-session-update.json). The live API now refuses the
-beta header (``beta_api_shape_disabled``); a ``--persona beta`` mock still serves it.
+beta header (``beta_api_shape_disabled``, §1.6); a ``--persona beta`` mock still serves it.
 Imports websockets only inside ``run()``.
 """
 
