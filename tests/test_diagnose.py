@@ -15,9 +15,12 @@ from mockrt.core import errors
 from mockrt.core.errors import ErrorDetail, Rule
 from mockrt.core.journal import Entry, Journal, read_jsonl
 from mockrt.core.session import Session
-from mockrt.diagnosis.analysis import Connection, RunInfo, diagnose
-from mockrt.diagnosis.explanations import EXPLANATIONS, infer_rule
-from mockrt.diagnosis.fingerprints import beta_to_ga, describe_event
+from mockrt.diagnosis.analysis import diagnose
+from mockrt.diagnosis.betamap import beta_to_ga
+from mockrt.diagnosis.catalogue import EXPLANATIONS
+from mockrt.diagnosis.describe import describe_event
+from mockrt.diagnosis.explanations import infer_rule
+from mockrt.diagnosis.report import Connection, RunInfo
 from tests import audio_gen
 
 from .conftest import make_session
@@ -398,12 +401,14 @@ def test_appends_are_described_by_size_and_updates_by_key_fields() -> None:
     )
 
 
-def test_diagnosis_modules_import_neither_aiohttp_nor_websockets() -> None:
+def test_diagnosis_modules_import_neither_aiohttp_nor_websockets_nor_asyncio() -> None:
     code = (
-        "import sys\nimport mockrt.diagnosis.analysis, mockrt.diagnosis.fingerprints\n"
-        "import mockrt.diagnosis.explanations\n"
-        "import mockrt.diagnosis.render\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('aiohttp', 'websockets')))"
+        "import pkgutil, sys\nimport mockrt.diagnosis\n"
+        "names = [m.name for m in pkgutil.iter_modules(mockrt.diagnosis.__path__)]\n"
+        "for name in names:\n    __import__('mockrt.diagnosis.' + name)\n"
+        "assert {'analysis', 'fingerprints', 'render', 'report'} <= set(names), names\n"
+        "print(sorted(m for m in sys.modules\n"
+        "             if m.split('.')[0] in ('aiohttp', 'websockets', 'asyncio')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -35,7 +35,8 @@ from mockrt.core.ids import RandomIds
 from mockrt.core.journal import Journal, read_jsonl
 from mockrt.core.script import ScriptError
 from mockrt.core.transcriber import ScriptedTranscriber
-from mockrt.diagnosis.analysis import Connection, Report, RunInfo, diagnose
+from mockrt.diagnosis.analysis import diagnose
+from mockrt.diagnosis.report import Connection, Report, RunInfo
 from mockrt.serve.server import create_app
 from mockrt.serve.state import STATE, ServerConfig
 

@@ -5,274 +5,46 @@ format). ``diagnose(journal)`` groups the entries per session, recognises the cl
 (``mockrt.diagnosis.fingerprints``) and turns every violation into a ``Problem``: the rule, the
 error the live API sends, what happened, why and the fix (``mockrt.diagnosis.explanations``),
 specific to the client where there is something specific to say; plus advice that does not affect
-conformance (notes). ``Report.to_text()`` is for a person who never read the protocol,
-``Report.to_json()`` for machines. ``mockrt diagnose`` and the inspector call it. No I/O, no clocks;
-must never import aiohttp or websockets.
+conformance (``mockrt.diagnosis.advice``). The result is a ``mockrt.diagnosis.report.Report``.
+``mockrt diagnose`` and the inspector call it. No I/O, no clocks; must never import aiohttp,
+websockets or asyncio.
 """
 
 from __future__ import annotations
 
-import shlex
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from mockrt.core.errors import Rule
 from mockrt.core.journal import Entry, Journal
-from mockrt.diagnosis.explanations import EXPLANATIONS, Explanation, explain, extend, infer_rule
-from mockrt.diagnosis.fingerprints import (
-    CONVERSATION_FIELDS,
-    Fingerprint,
+from mockrt.core.validation import REALTIME_ONLY_KEYS
+from mockrt.diagnosis.advice import notes_for
+from mockrt.diagnosis.catalogue import EXPLANATIONS
+from mockrt.diagnosis.describe import describe_event
+from mockrt.diagnosis.explanations import explain, extend, infer_rule
+from mockrt.diagnosis.fingerprints import Fingerprint, fingerprint
+from mockrt.diagnosis.frames import (
     SessionView,
     append_bytes,
     as_dict,
     audio_input,
-    describe_event,
-    fingerprint,
-    is_transcription_update,
     session_of,
 )
+from mockrt.diagnosis.report import (
+    Connection,
+    EventLine,
+    Note,
+    Problem,
+    Refused,
+    Report,
+    RunInfo,
+    SessionReport,
+)
 
-__all__ = [
-    "Connection",
-    "EventLine",
-    "Note",
-    "Problem",
-    "Refused",
-    "Report",
-    "RunInfo",
-    "SessionReport",
-    "diagnose",
-]
+__all__ = ["diagnose"]
 
 JSON = dict[str, Any]
-
-
-# --- the result ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One rule broken by one or more client events, explained."""
-
-    rule: str
-    error: JSON  # {"type", "code", "message", "param"} as the live API sends it
-    events: tuple[int, ...]  # client event indexes (0-based) that earned it
-    what: str
-    explanation: Explanation
-    tolerated: str | None = None  # set when the client expects this error and ignores it
-
-    def to_json(self, session: SessionReport | None = None) -> JSON:
-        return {
-            "rule": self.rule,
-            "title": self.explanation.title,
-            "error": self.error,
-            "client_events": [
-                {"index": i, "number": i + 1, "type": session.event_type(i) if session else None}
-                for i in self.events
-            ],
-            "what_happened": self.what,
-            "why": self.explanation.why,
-            "fix": self.explanation.fix,
-            "see": list(self.explanation.see),
-            "tolerated": self.tolerated,
-        }
-
-
-@dataclass(frozen=True)
-class EventLine:
-    """A client event, or a run of consecutive appends, as the report lists it."""
-
-    first: int
-    last: int
-    time: float
-    type: str | None
-    summary: str
-    problems: tuple[int, ...] = ()  # 1-based problem numbers within the session
-
-    def to_json(self) -> JSON:
-        return {
-            "index": self.first,
-            "last_index": self.last,
-            "count": self.last - self.first + 1,
-            "time": round(self.time, 6),
-            "type": self.type,
-            "summary": self.summary,
-            "problems": list(self.problems),
-        }
-
-
-@dataclass(frozen=True)
-class Note:
-    """Advice that does not make the client non-conformant."""
-
-    title: str
-    detail: str
-
-    def to_json(self) -> JSON:
-        return {"title": self.title, "detail": self.detail}
-
-
-@dataclass(frozen=True)
-class SessionReport:
-    id: str
-    kind: str  # "transcription", "realtime" or "unknown" (no session.created seen)
-    events: tuple[EventLine, ...]
-    client_types: tuple[str | None, ...]  # type of every client event, by index
-    server_counts: tuple[tuple[str, int], ...]
-    transcripts: tuple[str, ...]
-    client: Fingerprint | None
-    candidates: tuple[Fingerprint, ...]
-    problems: tuple[Problem, ...]
-    notes: tuple[Note, ...]
-
-    @property
-    def conformant(self) -> bool:
-        return all(p.tolerated for p in self.problems)
-
-    def event_type(self, index: int) -> str | None:
-        return self.client_types[index] if 0 <= index < len(self.client_types) else None
-
-    def to_json(self) -> JSON:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "conformant": self.conformant,
-            "client": None if self.client is None else self.client.to_json(),
-            "candidates": [c.to_json() for c in self.candidates],
-            "client_events": [e.to_json() for e in self.events],
-            "server_events": dict(self.server_counts),
-            "transcripts": list(self.transcripts),
-            "problems": [p.to_json(self) for p in self.problems],
-            "notes": [n.to_json() for n in self.notes],
-        }
-
-
-@dataclass(frozen=True)
-class Connection:
-    """One HTTP request the mock answered. Not in journals: ``mockrt diagnose`` records them, so
-    connections refused before a session began (401, beta header, ``?model=`` with intent)
-    are diagnosed too."""
-
-    time: float
-    method: str
-    path: str
-    query: tuple[tuple[str, str], ...]
-    status: int
-    user_agent: str | None = None
-    beta_header: bool = False
-    error: JSON | None = None  # the error object sent (HTTP body, or frame before close)
-    rule: str | None = None
-
-    def to_json(self) -> JSON:
-        return {
-            "time": round(self.time, 6),
-            "method": self.method,
-            "path": self.path,
-            "query": dict(self.query),
-            "status": self.status,
-            "user_agent": self.user_agent,
-            "beta_header": self.beta_header,
-            "error": self.error,
-            "rule": self.rule,
-        }
-
-
-@dataclass(frozen=True)
-class Refused:
-    connection: Connection
-    problem: Problem
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """How the program under diagnosis ran (filled in by ``mockrt diagnose -- COMMAND``)."""
-
-    command: tuple[str, ...]
-    returncode: int | None
-    timed_out: bool
-    timeout: float
-    duration: float
-    failed_to_start: str | None = None
-
-    @property
-    def failed(self) -> bool:
-        return self.timed_out or self.failed_to_start is not None or self.returncode != 0
-
-    def describe(self) -> str:
-        cmd = shlex.join(self.command)
-        if self.failed_to_start:
-            return f"`{cmd}` could not be started: {self.failed_to_start}"
-        if self.timed_out:
-            return (
-                f"`{cmd}` was still running after {self.timeout:g} s and was stopped "
-                "(--timeout); the report covers the traffic up to then"
-            )
-        if self.returncode == 0:
-            return f"`{cmd}` exited with status 0 after {self.duration:.1f} s"
-        return (
-            f"`{cmd}` exited with status {self.returncode} after {self.duration:.1f} s "
-            "(its own output is above)"
-        )
-
-    def to_json(self) -> JSON:
-        return {
-            "command": list(self.command),
-            "returncode": self.returncode,
-            "timed_out": self.timed_out,
-            "timeout": self.timeout,
-            "duration": round(self.duration, 3),
-            "failed_to_start": self.failed_to_start,
-            "failed": self.failed,
-        }
-
-
-@dataclass(frozen=True)
-class Report:
-    sessions: tuple[SessionReport, ...]
-    refused: tuple[Refused, ...] = ()
-    notes: tuple[Note, ...] = ()
-    run: RunInfo | None = None
-    connections: tuple[Connection, ...] = ()  # every request, when mockrt diagnose ran it
-
-    @property
-    def conformant(self) -> bool:
-        """True when the client reached the mock and broke no rule (tolerated errors aside)."""
-        if not self.sessions and not self.refused:
-            return False
-        return not self.refused and all(s.conformant for s in self.sessions)
-
-    @property
-    def exit_code(self) -> int:
-        """0 when conformant and the program (if any) succeeded, else 1."""
-        return 0 if self.conformant and (self.run is None or not self.run.failed) else 1
-
-    def problem_count(self) -> int:
-        return len(self.refused) + sum(
-            1 for s in self.sessions for p in s.problems if not p.tolerated
-        )
-
-    def to_json(self) -> JSON:
-        return {
-            "conformant": self.conformant,
-            "exit_code": self.exit_code,
-            "problems": self.problem_count(),
-            "sessions": [s.to_json() for s in self.sessions],
-            "refused_connections": [
-                {"connection": r.connection.to_json(), "problem": r.problem.to_json()}
-                for r in self.refused
-            ],
-            "notes": [n.to_json() for n in self.notes],
-            "run": None if self.run is None else self.run.to_json(),
-            "connections": [c.to_json() for c in self.connections],
-        }
-
-    def to_text(self) -> str:
-        """The report for a person: per session, the client events, then each problem."""
-        from mockrt.diagnosis.render import render
-
-        return render(self)
 
 
 # --- the analysis --------------------------------------------------------------------------------
@@ -395,7 +167,7 @@ def _session_report(ctx: SessionView, infer: bool) -> SessionReport:
         client=client,
         candidates=tuple(candidates),
         problems=tuple(problems),
-        notes=tuple(_notes(ctx, infer)),
+        notes=tuple(notes_for(ctx, infer)),
     )
 
 
@@ -485,7 +257,7 @@ def _what(rule: str, events: list[Entry], error: JSON) -> str:
     if rule == Rule.REALTIME_UPDATE_ON_TRANSCRIPTION:
         session = session_of(events[0])
         shape = [f'session.type "{session["type"]}"'] if "type" in session else []
-        shape += [k for k in CONVERSATION_FIELDS if k in session]
+        shape += [k for k in REALTIME_ONLY_KEYS if k in session]
         if "output" in as_dict(session.get("audio")):
             shape.append("audio.output")
         return (
@@ -559,109 +331,3 @@ def _event_lines(ctx: SessionView, problems: dict[int, list[int]]) -> list[Event
         )
     flush()
     return lines
-
-
-# --- advice --------------------------------------------------------------------------------------
-
-
-def _notes(ctx: SessionView, infer: bool) -> list[Note]:
-    notes: list[Note] = []
-    if ctx.kind() != "transcription":
-        return notes
-    appends = ctx.appends()
-    configured = [u for u in ctx.client if is_transcription_update(u)]
-    if configured and appends:
-        updated = ctx.reply_after(configured[0], "session.updated", "error")
-        early = [a for a in appends if ctx.before(a, updated)]
-        if updated is not None and updated.type == "session.updated" and early:
-            notes.append(
-                Note(
-                    "Audio was sent before the session was configured",
-                    f"{len(early)} input_audio_buffer.append event(s) arrived before "
-                    "session.updated confirmed the session.update. That audio is handled with "
-                    "the previous settings, and a later commit can fail with "
-                    "input_audio_buffer_commit_empty. Wait for session.updated before "
-                    "streaming audio.",
-                )
-            )
-    configs = [
-        audio_input(session_of(e))
-        for e in ctx.server
-        if e.type in ("session.created", "session.updated")
-    ]
-    last = configs[-1] if configs else {}
-    committed = [e for e in ctx.server if e.type == "input_audio_buffer.committed"]
-    done = {
-        as_dict(e.event).get("item_id")
-        for e in ctx.server
-        if e.type
-        in (
-            "conversation.item.input_audio_transcription.completed",
-            "conversation.item.input_audio_transcription.failed",
-        )
-    }
-    if committed and last.get("transcription") is None:
-        notes.append(
-            Note(
-                "No transcription model was configured",
-                f"{len(committed)} turn(s) were committed but audio.input.transcription was "
-                "null, so no transcripts were produced (transcription is off by default). Set "
-                'session.audio.input.transcription.model, e.g. "gpt-4o-transcribe".',
-            )
-        )
-    else:
-        pending = [e for e in committed if as_dict(e.event).get("item_id") not in done]
-        if pending:
-            notes.append(
-                Note(
-                    "The connection ended before every transcript arrived",
-                    f"{len(pending)} committed turn(s) got no completed or failed event "
-                    "before the journal ends. Keep the socket open until "
-                    "conversation.item.input_audio_transcription.completed arrives for each "
-                    "item_id (their order across turns is not guaranteed).",
-                )
-            )
-    last_cut = max(
-        (ctx.pos[id(e)] for e in ctx.entries if e.type in _CUTS),
-        default=-1,
-    )
-    tail_bytes = sum(append_bytes(a.event) for a in appends if ctx.pos[id(a)] > last_cut)
-    if tail_bytes >= 4800 and "turn_detection" in last and last["turn_detection"] is None:
-        notes.append(
-            Note(
-                "Audio was never committed",
-                f"{tail_bytes / 48000:.2f} s of audio (at 24 kHz) was appended after the last "
-                "commit, and turn_detection is null, so the server never cuts a turn by "
-                "itself. Send input_audio_buffer.commit at the end of each utterance.",
-            )
-        )
-    elif appends and not committed and last.get("turn_detection") and tail_bytes >= 48000:
-        notes.append(
-            Note(
-                "Turn detection never heard speech",
-                f"{tail_bytes / 48000:.2f} s of audio arrived but the server's VAD detected no "
-                "speech, so nothing was committed. Check the audio: 24 kHz, 16-bit "
-                "little-endian mono, not silent; or commit manually.",
-            )
-        )
-    if not infer:
-        injected = [e for e in ctx.server if e.type == "error" and e.violation is None]
-        if injected:
-            notes.append(
-                Note(
-                    "Errors injected by the script",
-                    f"{len(injected)} error event(s) came from the mock's script (faults), "
-                    "not from a client mistake; they do not count against the client.",
-                )
-            )
-    return notes
-
-
-_CUTS = frozenset(
-    {
-        "input_audio_buffer.commit",
-        "input_audio_buffer.clear",
-        "input_audio_buffer.committed",
-        "input_audio_buffer.cleared",
-    }
-)

@@ -1,47 +1,41 @@
-"""Reading client traffic: which library sent it, and what its frames say.
+"""Recognising the client library of one session from its traffic.
 
 ``fingerprint(entries)`` recognises the client of one session from frame contents and order alone
 (a journal has no headers): the Agents SDK's RealtimeRunner and voice STT, LiveKit, Pipecat,
 beta-era clients, conversation clients, and the openai SDK or a raw socket. Each ``Fingerprint``
-has a score and the evidence that matched (protocol.md §8, tests/data/evidence). Also the beta ->
-GA field mapping and one-line descriptions of client events. Pure; must never import aiohttp or
-websockets.
+has a score and the evidence that matched (protocol.md §8, tests/data/evidence). Owns ``CLIENTS``
+and the checks; the protocol's tables (realtime-only keys, VAD-less models, beta fields) are
+imported from the core. Pure; must never import aiohttp, websockets or asyncio.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from mockrt.core.journal import Entry, Journal
+from mockrt.core.options import Options
 from mockrt.core.validation import REALTIME_ONLY_KEYS
+from mockrt.diagnosis.betamap import beta_fields
+from mockrt.diagnosis.frames import (
+    SessionView,
+    append_bytes,
+    as_dict,
+    audio_input,
+    is_conversation_update,
+    is_transcription_update,
+    session_of,
+)
 
-__all__ = [
-    "BETA_FIELDS",
-    "CLIENTS",
-    "CONVERSATION_FIELDS",
-    "Fingerprint",
-    "SessionView",
-    "append_bytes",
-    "as_dict",
-    "audio_input",
-    "beta_fields",
-    "beta_to_ga",
-    "describe_event",
-    "describe_turn_detection",
-    "fingerprint",
-    "is_conversation_update",
-    "is_transcription_update",
-    "is_uuid_hex",
-    "session_of",
-    "short_json",
-]
+__all__ = ["CLIENTS", "Fingerprint", "fingerprint"]
 
 Confidence = Literal["high", "medium", "low"]
 JSON = dict[str, Any]
+
+# protocol.md §2.1: no server VAD for these models (the mock's default model list).
+_VADLESS_MODELS = Options().vadless_models
 
 
 @dataclass(frozen=True)
@@ -81,149 +75,6 @@ CLIENTS: dict[str, str] = {
     "conversation-client": "a client that configures a conversation (realtime) session",
     "openai-sdk": "the openai SDK's realtime connection, or a raw WebSocket client",
 }
-
-# Fields a realtime (conversation) session has and a transcription session lacks (protocol §2.3).
-CONVERSATION_FIELDS = REALTIME_ONLY_KEYS
-
-# Beta field -> GA path (None: drop it). protocol.md §3.
-BETA_FIELDS: dict[str, str | None] = {
-    "input_audio_format": "audio.input.format",
-    "input_audio_transcription": "audio.input.transcription",
-    "input_audio_noise_reduction": "audio.input.noise_reduction",
-    "turn_detection": "audio.input.turn_detection",
-    "include": "include",
-    "modalities": None,
-    "client_secret": None,
-}
-_BETA_FORMATS: dict[str, JSON] = {
-    "pcm16": {"type": "audio/pcm", "rate": 24000},
-    "g711_ulaw": {"type": "audio/pcmu"},
-    "g711_alaw": {"type": "audio/pcma"},
-}
-_BETA_ONLY = frozenset(BETA_FIELDS) - {"turn_detection", "include"}
-_UUID_HEX = re.compile(r"^[0-9a-f]{32}$")
-# protocol.md §2.1: no server VAD for these models.
-VADLESS_MODELS = ("gpt-live-transcribe", "gpt-realtime-whisper")
-
-
-@dataclass
-class SessionView:
-    """One session's entries, in journal order, with the lookups the checks need."""
-
-    id: str
-    entries: list[Entry]
-    client: list[Entry] = field(default_factory=list)
-    server: list[Entry] = field(default_factory=list)
-    pos: dict[int, int] = field(default_factory=dict)  # id(entry) -> position in entries
-
-    def __post_init__(self) -> None:
-        for i, e in enumerate(self.entries):
-            self.pos[id(e)] = i
-            (self.client if e.direction == "client" else self.server).append(e)
-
-    def first_server(self, *types: str) -> Entry | None:
-        return next((e for e in self.server if e.type in types), None)
-
-    def before(self, a: Entry, b: Entry | None) -> bool:
-        """``a`` was journaled before ``b`` (True when ``b`` never happened)."""
-        return b is None or self.pos[id(a)] < self.pos[id(b)]
-
-    def reply_after(self, entry: Entry, *types: str) -> Entry | None:
-        start = self.pos[id(entry)]
-        return next(
-            (e for e in self.entries[start:] if e.direction == "server" and e.type in types), None
-        )
-
-    def updates(self) -> list[Entry]:
-        return [
-            e for e in self.client if e.type in ("session.update", "transcription_session.update")
-        ]
-
-    def is_final_flush(self, entry: Entry) -> bool:
-        """The Agents SDK's end of input: a commit with a uuid4-hex event_id, then a clear."""
-        if entry.type != "input_audio_buffer.commit" or not is_uuid_hex(
-            as_dict(entry.event).get("event_id")
-        ):
-            return False
-        n = self.client.index(entry)
-        return n + 1 < len(self.client) and self.client[n + 1].type == "input_audio_buffer.clear"
-
-    def appends(self) -> list[Entry]:
-        return [e for e in self.client if e.type == "input_audio_buffer.append"]
-
-    def kind(self) -> str:
-        """ "transcription", "realtime", or "unknown" (no session.created journaled)."""
-        created = self.first_server("session.created", "transcription_session.created")
-        if created is None:
-            return "unknown"
-        if created.type == "transcription_session.created":
-            return "transcription"
-        return "transcription" if session_of(created).get("type") == "transcription" else "realtime"
-
-
-def as_dict(value: Any) -> JSON:
-    """``value`` when it is a JSON object, else ``{}``: safe digging into untrusted frames."""
-    return value if isinstance(value, dict) else {}
-
-
-def session_of(entry: Entry) -> JSON:
-    """The ``session`` object of a frame (``{}`` when absent)."""
-    return as_dict(as_dict(entry.event).get("session"))
-
-
-def audio_input(session: JSON) -> JSON:
-    """``session.audio.input`` (``{}`` when absent)."""
-    return as_dict(as_dict(session.get("audio")).get("input"))
-
-
-def is_uuid_hex(value: object) -> bool:
-    """32 lowercase hex digits: ``uuid4().hex``, the Agents SDK's commit event_id."""
-    return isinstance(value, str) and _UUID_HEX.match(value) is not None
-
-
-def is_conversation_update(entry: Entry) -> bool:
-    """A ``session.update`` shaped for a realtime (conversation) session (protocol.md §2.3)."""
-    if entry.type != "session.update":
-        return False
-    session = session_of(entry)
-    if session.get("type") == "realtime":
-        return True
-    if session.get("type") == "transcription":
-        return False
-    return bool(set(session) & set(CONVERSATION_FIELDS)) or "output" in as_dict(
-        session.get("audio")
-    )
-
-
-def is_transcription_update(entry: Entry) -> bool:
-    """A GA ``session.update`` with ``session.type`` "transcription"."""
-    return entry.type == "session.update" and session_of(entry).get("type") == "transcription"
-
-
-def beta_fields(entry: Entry) -> list[str]:
-    """The beta-only field names in an update's session (top-level turn_detection included)."""
-    if entry.type not in ("session.update", "transcription_session.update"):
-        return []
-    session = session_of(entry)
-    keys = [k for k in BETA_FIELDS if k in session]
-    if entry.type == "session.update" and session.get("type") == "transcription":
-        keys = [k for k in keys if k in _BETA_ONLY]  # GA keeps include; turn_detection moved
-        if "turn_detection" in session:
-            keys.append("turn_detection")
-    elif entry.type == "session.update" and not (set(keys) & _BETA_ONLY):
-        return []
-    return keys
-
-
-def append_bytes(event: Any) -> int:
-    """Decoded size of an append's audio, from the base64 (or the mock's journaled length)."""
-    audio = as_dict(event).get("audio")
-    if not isinstance(audio, str):
-        return 0
-    m = re.fullmatch(r"<(\d+) base64 chars>", audio)
-    if m:  # the mock journals the length, not the audio
-        return int(m.group(1)) // 4 * 3
-    return len(audio) // 4 * 3 - audio[-2:].count("=")
 
 
 def fingerprint(journal_or_entries: Journal | Sequence[Entry]) -> list[Fingerprint]:
@@ -290,7 +141,7 @@ def _check_conversation_client(ctx: SessionView) -> Fingerprint | None:
         return None
     session = session_of(updates[0])
     what = 'session.type "realtime"' if session.get("type") == "realtime" else "realtime fields"
-    fields = [k for k in CONVERSATION_FIELDS if k in session]
+    fields = [k for k in REALTIME_ONLY_KEYS if k in session]
     detail = f" ({', '.join(fields)})" if fields else ""
     return _fp("conversation-client", 0.5, [f"its session.update has {what}{detail}"])
 
@@ -342,7 +193,7 @@ def _check_livekit(ctx: SessionView) -> Fingerprint | None:
         score += 0.25
         ev.append("50 ms appends: 2,400 bytes (3,200 base64 characters) each")
         model = as_dict(inp.get("transcription")).get("model")
-        if model in VADLESS_MODELS and "turn_detection" not in inp:
+        if model in _VADLESS_MODELS and "turn_detection" not in inp:
             score += 0.15
             ev.append(f"turn_detection omitted for {model}, as LiveKit does")
     created = ctx.first_server("session.created", "transcription_session.created")
@@ -409,113 +260,3 @@ _CHECKS: tuple[Callable[[SessionView], Fingerprint | None], ...] = (
     _check_conversation_client,
     _check_openai_sdk,
 )
-
-
-# --- beta -> GA ----------------------------------------------------------------------------------
-
-
-def beta_to_ga(session: JSON) -> tuple[JSON, list[str]]:
-    """The GA ``session`` equivalent to a beta transcription session, and one line per field
-    saying how it moved (protocol.md §3)."""
-    ga: JSON = {"type": "transcription"}
-    inp: JSON = {}
-    lines: list[str] = []
-    for key, value in session.items():
-        if key == "type":
-            continue
-        if key not in BETA_FIELDS:
-            ga[key] = value
-            continue
-        target = BETA_FIELDS[key]
-        shown = json.dumps(value)
-        if target is None:
-            why = (
-                "transcription sessions have no output"
-                if key == "modalities"
-                else "set expires_after on POST /v1/realtime/client_secrets instead"
-            )
-            lines.append(f"{key} {shown} -> drop it ({why})")
-        elif key == "input_audio_format":
-            fmt = _BETA_FORMATS.get(str(value), {"type": "audio/pcm", "rate": 24000})
-            inp["format"] = fmt
-            lines.append(f"{key} {shown} -> {target} {json.dumps(fmt)}")
-        elif target == "include":
-            ga["include"] = value
-            lines.append(f"{key} -> include (unchanged, at the top of session)")
-        else:
-            inp[target.rsplit(".", 1)[1]] = value
-            lines.append(f"{key} -> {target}")
-    if inp:
-        ga["audio"] = {"input": inp}
-    order = ["type", "audio", "include"]
-    ga = {k: ga[k] for k in sorted(ga, key=lambda k: order.index(k) if k in order else 3)}
-    return ga, lines
-
-
-# --- describing client events ------------------------------------------------------------
-
-
-def short_json(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 48 else text[:45] + "..."
-
-
-def describe_turn_detection(value: Any) -> str:
-    if not isinstance(value, dict):
-        return short_json(value)
-    params = ", ".join(f"{k}={short_json(v)}" for k, v in value.items() if k != "type")
-    return f"{value.get('type')}({params})" if params else str(value.get("type"))
-
-
-def describe_event(event: Any) -> str:
-    """The key fields of a client event, one line: what a person needs to see."""
-    if not isinstance(event, dict):
-        text = str(event)
-        return f"not JSON: {text[:60]!r}" if not text.startswith("<") else text
-    parts: list[str] = []
-    kind = event.get("type")
-    session = as_dict(event.get("session"))
-    if kind == "session.update" or kind == "transcription_session.update":
-        if "type" in session:
-            parts.append(f"session.type={short_json(session['type'])}")
-        for key in CONVERSATION_FIELDS:
-            if key in session:
-                value = session[key]
-                shown = short_json(value)
-                if key == "tools" and isinstance(value, list) and value:
-                    shown = f"[{len(value)} tools]"
-                parts.append(f"{key}={shown}")
-        voice = as_dict(as_dict(session.get("audio")).get("output")).get("voice")
-        if voice is not None:
-            parts.append(f"audio.output.voice={short_json(voice)}")
-        inp = audio_input(session)
-        for key, value in inp.items():
-            if key == "transcription" and isinstance(value, dict):
-                inner = ", ".join(f"{k}={short_json(v)}" for k, v in value.items())
-                parts.append(f"transcription({inner})")
-            elif key == "turn_detection":
-                parts.append(f"turn_detection={describe_turn_detection(value)}")
-            elif key == "format" and isinstance(value, dict):
-                rate = f"@{value['rate']}" if "rate" in value else ""
-                parts.append(f"format={value.get('type')}{rate}")
-            else:
-                parts.append(f"{key}={short_json(value)}")
-        for key in BETA_FIELDS:
-            if key in session and key != "include":
-                shown = (
-                    describe_turn_detection(session[key])
-                    if key == "turn_detection"
-                    else short_json(session[key])
-                )
-                parts.append(f"{key}={shown}")
-        if "include" in session:
-            parts.append(f"include={short_json(session['include'])}")
-        if "session" in event and not isinstance(event["session"], dict):
-            parts.append(f"session={short_json(event['session'])}")
-    else:
-        for key, value in event.items():
-            if key not in ("type", "event_id"):
-                parts.append(f"{key}={short_json(value)}")
-    if event.get("event_id") is not None:
-        parts.append(f"event_id={short_json(event['event_id'])}")
-    return ", ".join(parts)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockrt.core.errors import Rule
-from mockrt.diagnosis.analysis import Problem, Report, SessionReport
+
+if TYPE_CHECKING:  # report.py imports this module lazily (Report.to_text): no import loop
+    from mockrt.diagnosis.report import Problem, Report, SessionReport
 
 __all__ = ["render"]
 

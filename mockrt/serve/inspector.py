@@ -25,7 +25,8 @@ from aiohttp import web
 
 from mockrt.core.journal import Entry, redact
 from mockrt.diagnosis.analysis import diagnose
-from mockrt.diagnosis.fingerprints import as_dict, describe_event
+from mockrt.diagnosis.describe import describe_event
+from mockrt.diagnosis.frames import as_dict
 
 if TYPE_CHECKING:
     from mockrt.core.session import Session
