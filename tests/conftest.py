@@ -14,6 +14,7 @@ from hypothesis import settings
 
 from mockrt.contract import schema
 from mockrt.contract.schema import Persona
+from mockrt.contract.validator import validate_event
 from mockrt.core.ids import CountingIds
 from mockrt.core.options import Options
 from mockrt.core.outbox import Outbox
@@ -73,7 +74,7 @@ def contract_violations(event: Any) -> list[str]:
     persona: Persona = "beta" if kind in _BETA_ONLY_TYPES else "ga"
     return [
         f"{kind} {v.pointer or '/'}: {v.message} [{v.rule}]"
-        for v in schema.validate_event(event, persona, "server", _SCHEMAS_DIR)
+        for v in validate_event(event, persona, "server", _SCHEMAS_DIR)
     ]
 
 

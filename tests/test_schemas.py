@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from referencing.exceptions import Unresolvable
 
 from mockrt.contract import schema
+from mockrt.contract.validator import registry, validate_event
 from mockrt.core.beta import BETA_CLIENT_EVENTS
 from mockrt.core.client_events import CLIENT_EVENTS
 from mockrt.core.handshake import KeyStore, create_beta_transcription_session, create_client_secret
@@ -85,7 +86,7 @@ def test_every_document_is_valid_draft_2020_12_with_a_stable_id(path: str) -> No
 
 
 def test_every_ref_resolves_offline_through_the_local_registry() -> None:
-    resolver = schema.registry(SCHEMAS).resolver()
+    resolver = registry(SCHEMAS).resolver()
     seen = 0
     for path, doc in files().items():
         for ref in refs(doc):
@@ -112,7 +113,7 @@ def test_every_event_type_has_its_document_and_a_place_in_the_union(
 
 
 def test_the_union_document_selects_the_event_schema_by_type() -> None:
-    validator = Draft202012Validator(files()["ga/client.json"], registry=schema.registry(SCHEMAS))
+    validator = Draft202012Validator(files()["ga/client.json"], registry=registry(SCHEMAS))
     assert validator.is_valid({"type": "input_audio_buffer.commit", "event_id": "c1"})
     errors = list(validator.iter_errors({"type": "input_audio_buffer.commit", "bogus": 1}))
     assert [e.validator for e in errors] == ["additionalProperties"]
@@ -206,7 +207,7 @@ def test_client_schemas_accept_exactly_what_the_strict_models_accept(
         model_ok = True
     except ValidationError:
         model_ok = False
-    violations = schema.validate_event(frame, persona, "client", SCHEMAS)
+    violations = validate_event(frame, persona, "client", SCHEMAS)
     assert (model_ok, not violations) == (valid, valid), violations
 
 
@@ -246,16 +247,16 @@ def test_client_schemas_accept_exactly_what_the_strict_models_accept(
 def test_a_violation_names_the_json_pointer_and_the_rule(
     frame: dict[str, Any], expected: tuple[str, str]
 ) -> None:
-    violations = schema.validate_event(frame, "ga", "client", SCHEMAS)
+    violations = validate_event(frame, "ga", "client", SCHEMAS)
     assert [(v.pointer, v.rule) for v in violations] == [expected]
 
 
 def test_the_client_secrets_answers_follow_the_rest_schema() -> None:
     validator = Draft202012Validator(
-        files()["ga/rest/client_secrets.response.json"], registry=schema.registry(SCHEMAS)
+        files()["ga/rest/client_secrets.response.json"], registry=registry(SCHEMAS)
     )
     request = Draft202012Validator(
-        files()["ga/rest/client_secrets.request.json"], registry=schema.registry(SCHEMAS)
+        files()["ga/rest/client_secrets.request.json"], registry=registry(SCHEMAS)
     )
     bodies: list[dict[str, Any]] = [
         {"session": {"type": "transcription", "audio": {"input": {"turn_detection": None}}}},
@@ -280,7 +281,8 @@ def test_descriptions_quote_the_sdk_docstrings_with_their_source() -> None:
 def test_the_contract_modules_load_neither_aiohttp_nor_websockets() -> None:
     code = (
         "import sys\n"
-        "import mockrt.core.beta, mockrt.contract.schema, mockrt.cli.schemas\n"
+        "import mockrt.core.beta, mockrt.contract.schema, mockrt.contract.validator\n"
+        "import mockrt.cli.schemas\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('aiohttp', 'websockets', 'asyncio'))\n"
         "print(','.join(bad))\n"
@@ -290,7 +292,7 @@ def test_the_contract_modules_load_neither_aiohttp_nor_websockets() -> None:
 
 
 def test_the_beta_transcription_sessions_answer_follows_the_beta_rest_schema() -> None:
-    reg = schema.registry(SCHEMAS)
+    reg = registry(SCHEMAS)
     request = Draft202012Validator(
         files()["beta/rest/transcription_sessions.request.json"], registry=reg
     )

@@ -11,8 +11,9 @@ from typing import Any
 import openai
 import pytest
 
-from mockrt.contract import schema, sdkcheck, sdkinstances, sdktypes
-from mockrt.contract.sdkcheck import Allowed, Drift, Report
+from mockrt.contract import drift, schema, sdkcheck, sdkinstances, sdkshape, sdktypes
+from mockrt.contract.drift import Allowed, Drift
+from mockrt.contract.sdkcheck import Report
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 
@@ -39,10 +40,10 @@ def test_the_allow_list_was_reviewed_against_the_pinned_sdk(report: Report) -> N
 
 
 def test_every_allow_list_entry_gives_a_reason() -> None:
-    for entry in sdkcheck.allowlist():
+    for entry in drift.allowlist():
         assert len(entry.reason) > 40, entry
     for persona, direction in schema.EVENT_UNIONS:
-        for pattern, reason in sdkcheck.out_of_scope(persona, direction).items():
+        for pattern, reason in drift.out_of_scope(persona, direction).items():
             assert len(reason) > 20, (persona, direction, pattern)
 
 
@@ -50,7 +51,7 @@ def test_every_allow_list_entry_gives_a_reason() -> None:
 def test_every_sdk_event_type_is_modelled_or_declared_out_of_scope(
     persona: schema.Persona, direction: schema.Direction
 ) -> None:
-    allowed = sdkcheck.allowlist()
+    allowed = drift.allowlist()
     left = [
         d for d in sdkcheck.coverage(persona, direction) if not any(a.matches(d) for a in allowed)
     ]
@@ -62,7 +63,7 @@ def test_the_descriptions_file_quotes_the_installed_sdk() -> None:
     assert on_disk == sdktypes.sdk_descriptions(), "run python -m mockrt.contract.sdktypes"
 
 
-def _target(name: str) -> sdkcheck.Target:
+def _target(name: str) -> drift.Target:
     (target,) = [t for t in sdkcheck.targets() if t.name == name and t.persona == "ga"]
     return target
 
@@ -96,7 +97,7 @@ def test_a_deliberately_broken_schema_is_reported(tmp_path: Path) -> None:
         lambda d: d["properties"].__setitem__("delta", {"type": "integer"}),
     )
     docs = schema.load(broken)
-    drifts = sdkcheck.compare(_target("input_audio_buffer.committed"), docs)
+    drifts = sdkshape.compare(_target("input_audio_buffer.committed"), docs)
     assert (
         Drift(
             "ga",
@@ -109,16 +110,16 @@ def test_a_deliberately_broken_schema_is_reported(tmp_path: Path) -> None:
         )
         in drifts
     )
-    drifts = sdkcheck.compare(_target("session.update"), docs)
+    drifts = sdkshape.compare(_target("session.update"), docs)
     assert [(d.pointer, d.aspect) for d in drifts if "delay" in d.pointer] == [
         ("/session/audio/input/transcription/delay", "enum")
     ]
     delta = _target("conversation.item.input_audio_transcription.delta")
-    drifts = sdkcheck.compare(delta, docs)
+    drifts = sdkshape.compare(delta, docs)
     assert [(d.pointer, d.aspect, d.ours, d.theirs) for d in drifts] == [
         ("/delta", "type", "integer", "string")
     ]
-    found = sdkinstances.instances(delta, docs, sdkcheck.allowlist(), max_examples=10)
+    found = sdkinstances.instances(delta, docs, drift.allowlist(), max_examples=10)
     assert [(d.pointer, d.aspect, d.theirs) for d in found] == [
         ("/delta", "instance", "Input should be a valid string")
     ]
@@ -129,7 +130,7 @@ def test_an_allow_list_entry_that_matches_nothing_is_reported(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stale = Allowed("ga", "server", ("session.created",), ("/nowhere",), ("property",), "stale")
-    entries = [*sdkcheck.allowlist(), stale]
+    entries = [*drift.allowlist(), stale]
     monkeypatch.setattr(sdkcheck, "allowlist", lambda: entries)
     report = sdkcheck.check_against_sdk(SCHEMAS, with_instances=False)
     assert report.unused == [stale]

@@ -23,6 +23,7 @@ from typing import Any
 
 from mockrt.contract import schema
 from mockrt.contract.schema import Direction, Persona
+from mockrt.contract.validator import validator_for
 
 __all__ = ["FIRST_EVENT", "FrameViolation", "register", "validate_records"]
 
@@ -105,7 +106,7 @@ def validate_records(
             found.append(FrameViolation(index, direction, label, "", *problem))
             continue
         side: Direction = "client" if direction == "client" else "server"
-        validator = schema.validator_for(persona, side, directory)
+        validator = validator_for(persona, side, directory)
         for v in validator.validate(event):
             found.append(FrameViolation(index, direction, label, v.pointer, v.message, v.rule))
         if direction == "server":

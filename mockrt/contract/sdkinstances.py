@@ -17,7 +17,8 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from mockrt.contract.sdkcheck import Allowed, Drift, Target, our_lookup
+from mockrt.contract.drift import Allowed, Drift, Target
+from mockrt.contract.sdkshape import our_lookup
 
 __all__ = ["bundle", "instances"]
 
