@@ -1,5 +1,11 @@
 """The contract: JSON Schema generation and checks, the SDK drift check, script files.
 
+- ``schema``: generating, exporting and checking the documents of schemas/;
+- ``validator``: validating events against them (readable violations);
+- ``drift``, ``sdkshape``, ``sdkinstances``, ``sdkcheck``: the drift check against the installed
+  openai SDK (``sdktypes`` names the SDK's types); only the tests and ``--against-sdk`` load it;
+- ``scriptfile``: loading script files (YAML or JSON) into the core's script model.
+
 ``openai`` and ``jsonschema`` load only with the module that needs them.
 
 Every public name of the modules here is importable from the package, lazily: ``_MODULES`` lists
@@ -13,22 +19,21 @@ import importlib
 from typing import Any
 
 _MODULES: dict[str, str] = {
+    "drift": "Allowed allowlist allowlist_data Drift out_of_scope Target",
     "schema": (
         "BASE_URI check ClientSecretCreateRequest ClientSecretCreateResponse DIALECT Direction "
-        "documents event_types EVENT_UNIONS EventValidator ExpiresAfter export load Persona "
-        "registry render REST_BODIES schema_id SCHEMAS_DIR SchemaViolation validate_event "
-        "validator_for"
+        "documents event_types EVENT_UNIONS ExpiresAfter export load Persona render REST_BODIES "
+        "schema_id SCHEMAS_DIR"
     ),
     "scriptfile": "load_script parse_script script_schema",
-    "sdkcheck": (
-        "Allowed allowlist check_against_sdk compare coverage Drift our_lookup out_of_scope "
-        "Report sdk_version Target targets"
-    ),
+    "sdkcheck": "check_against_sdk coverage Report sdk_version targets",
     "sdkinstances": "bundle instances",
+    "sdkshape": "compare our_lookup",
     "sdktypes": (
         "DESCRIPTIONS_FILE docstrings main SDK_COMMON sdk_descriptions sdk_event_types SDK_REST "
         "SDK_UNIONS"
     ),
+    "validator": "EventValidator registry SchemaViolation validate_event validator_for",
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names.split()}
 

@@ -1,4 +1,18 @@
-"""Diagnosis of a client from a journal: fingerprints, explanations, the report and its rendering.
+"""Diagnosis: journals in, a report for a person (or a machine) out. Pure: no aiohttp,
+websockets or asyncio (tests/test_diagnose.py imports every module here to check).
+
+Modules, each importing only those above it (and ``mockrt.core``):
+
+- ``frames``: ``SessionView`` and safe readers of untrusted journaled frames;
+- ``betamap``: beta field names and their GA places (from ``mockrt.core.beta``);
+- ``describe``: one-line summaries of client events;
+- ``fingerprints``: which client library sent the traffic;
+- ``catalogue``: the explanation of every rule (pure data);
+- ``explanations``: the catalogue specialised per client; the rule behind a captured error;
+- ``report``: the report model and its JSON form;
+- ``advice``: notes that do not affect conformance;
+- ``analysis``: ``diagnose(journal)``;
+- ``render``: the report as text (``Report.to_text()``).
 
 Every public name of the modules here is importable from the package, lazily: ``_MODULES`` lists
 each module's names (space-separated), so each name has one home, and a module loads on first use
@@ -11,17 +25,21 @@ import importlib
 from typing import Any
 
 _MODULES: dict[str, str] = {
-    "analysis": "Connection diagnose EventLine Note Problem Refused Report RunInfo SessionReport",
-    "explanations": (
-        "beta_fix BETA_TABLE EXAMPLES explain Explanation EXPLANATIONS extend infer_rule "
-        "pretty_json"
+    "advice": "notes_for",
+    "analysis": "diagnose",
+    "betamap": "BETA_FIELDS beta_fields beta_to_ga",
+    "catalogue": (
+        "BETA_TABLE EX_AGENTS_STT EX_OPENAI_SDK EX_RAW EXAMPLES Explanation EXPLANATIONS "
+        "indent_block"
     ),
-    "fingerprints": (
-        "append_bytes as_dict audio_input BETA_FIELDS beta_fields beta_to_ga CLIENTS "
-        "CONVERSATION_FIELDS describe_event describe_turn_detection Fingerprint fingerprint "
-        "is_conversation_update is_transcription_update is_uuid_hex session_of SessionView "
-        "short_json"
+    "describe": "describe_event describe_turn_detection short_json",
+    "explanations": "beta_fix explain extend infer_rule pretty_json",
+    "fingerprints": "CLIENTS Fingerprint fingerprint",
+    "frames": (
+        "append_bytes as_dict audio_input is_conversation_update is_transcription_update "
+        "is_uuid_hex session_of SessionView"
     ),
+    "report": "Connection EventLine Note Problem Refused Report RunInfo SessionReport",
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names.split()}
 
