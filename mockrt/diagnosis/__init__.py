@@ -12,7 +12,8 @@ Modules, each importing only those above it (and ``mockrt.core``):
 - ``report``: the report model and its JSON form;
 - ``advice``: notes that do not affect conformance;
 - ``analysis``: ``diagnose(journal)``;
-- ``render``: the report as text (``Report.to_text()``).
+- ``render``: the report as text (``Report.to_text()`` imports it when called, and it imports
+  the report types only for type checking).
 
 Every public name of the modules here is importable from the package, lazily: ``_MODULES`` lists
 each module's names (space-separated), so each name has one home, and a module loads on first use
