@@ -19,7 +19,7 @@ from mockrt.diagnosis.analysis import diagnose
 from mockrt.diagnosis.catalogue import EXPLANATIONS
 from mockrt.diagnosis.describe import describe_event
 from mockrt.diagnosis.explanations import infer_rule
-from mockrt.diagnosis.report import Connection, RunInfo
+from mockrt.diagnosis.findings import Connection, RunInfo
 from tests import audio_gen
 
 from .conftest import make_session
@@ -348,7 +348,7 @@ def test_diagnosis_modules_import_neither_aiohttp_nor_websockets_nor_asyncio() -
         "import pkgutil, sys\nimport mockrt.diagnosis\n"
         "names = [m.name for m in pkgutil.iter_modules(mockrt.diagnosis.__path__)]\n"
         "for name in names:\n    __import__('mockrt.diagnosis.' + name)\n"
-        "assert {'analysis', 'fingerprints', 'render', 'report'} <= set(names), names\n"
+        "assert {'analysis', 'findings', 'fingerprints', 'render', 'report'} <= set(names), names\n"
         "print(sorted(m for m in sys.modules\n"
         "             if m.split('.')[0] in ('aiohttp', 'websockets', 'asyncio')))"
     )

@@ -36,7 +36,8 @@ from mockrt.core.journal import Journal, read_jsonl
 from mockrt.core.script import ScriptError
 from mockrt.core.transcriber import ScriptedTranscriber
 from mockrt.diagnosis.analysis import diagnose
-from mockrt.diagnosis.report import Connection, Report, RunInfo
+from mockrt.diagnosis.findings import Connection, RunInfo
+from mockrt.diagnosis.report import Report
 from mockrt.serve.server import create_app
 from mockrt.serve.state import STATE, ServerConfig
 

@@ -9,11 +9,11 @@ Modules, each importing only those above it (and ``mockrt.core``):
 - ``fingerprints``: which client library sent the traffic;
 - ``catalogue``: the explanation of every rule (pure data);
 - ``explanations``: the catalogue specialised per client; the rule behind a captured error;
-- ``report``: the report model and its JSON form;
+- ``findings``: the parts of a report (sessions, problems, notes, connections, the run);
 - ``advice``: notes that do not affect conformance;
-- ``analysis``: ``diagnose(journal)``;
-- ``render``: the report as text (``Report.to_text()`` imports it when called, and it imports
-  the report types only for type checking).
+- ``render``: the report as text;
+- ``report``: the whole report (``Report``), its JSON and, through ``render``, its text;
+- ``analysis``: ``diagnose(journal)``, the report of a journal.
 
 Every public name of the modules here is importable from the package, lazily: ``_MODULES`` lists
 each module's names (space-separated), so each name has one home, and a module loads on first use
@@ -35,12 +35,14 @@ _MODULES: dict[str, str] = {
     ),
     "describe": "describe_event describe_turn_detection short_json",
     "explanations": "beta_fix explain extend infer_rule pretty_json",
+    "findings": "Connection EventLine Note Problem Refused RunInfo SessionReport",
     "fingerprints": "CLIENTS Fingerprint fingerprint",
     "frames": (
         "append_bytes as_dict audio_input is_conversation_update is_transcription_update "
         "is_uuid_hex session_of SessionView"
     ),
-    "report": "Connection EventLine Note Problem Refused Report RunInfo SessionReport",
+    "render": "ReportLike",
+    "report": "Report",
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names.split()}
 

@@ -8,6 +8,7 @@ websockets or asyncio.
 
 from __future__ import annotations
 
+from mockrt.diagnosis.findings import Note
 from mockrt.diagnosis.frames import (
     SessionView,
     append_bytes,
@@ -16,7 +17,6 @@ from mockrt.diagnosis.frames import (
     is_transcription_update,
     session_of,
 )
-from mockrt.diagnosis.report import Note
 
 __all__ = ["notes_for"]
 

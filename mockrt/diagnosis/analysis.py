@@ -23,6 +23,15 @@ from mockrt.diagnosis.advice import notes_for
 from mockrt.diagnosis.catalogue import EXPLANATIONS
 from mockrt.diagnosis.describe import describe_event
 from mockrt.diagnosis.explanations import explain, extend, infer_rule
+from mockrt.diagnosis.findings import (
+    Connection,
+    EventLine,
+    Note,
+    Problem,
+    Refused,
+    RunInfo,
+    SessionReport,
+)
 from mockrt.diagnosis.fingerprints import Fingerprint, fingerprint
 from mockrt.diagnosis.frames import (
     SessionView,
@@ -31,16 +40,7 @@ from mockrt.diagnosis.frames import (
     audio_input,
     session_of,
 )
-from mockrt.diagnosis.report import (
-    Connection,
-    EventLine,
-    Note,
-    Problem,
-    Refused,
-    Report,
-    RunInfo,
-    SessionReport,
-)
+from mockrt.diagnosis.report import Report
 
 __all__ = ["diagnose"]
 

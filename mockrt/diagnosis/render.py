@@ -3,21 +3,19 @@
 Per session: the client recognised and why, the client events in order (type, key fields, time),
 what the server sent, then each problem as "what happened / why / how to fix", then notes. Prose
 is wrapped to 96 columns; indented blocks (code, tables) are kept as they are. Pure; must never
-import aiohttp or websockets.
+import aiohttp, websockets or asyncio, nor ``mockrt.diagnosis.report`` (which imports this).
 """
 
 from __future__ import annotations
 
 import json
 import textwrap
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from mockrt.core.errors import Rule
+from mockrt.diagnosis.findings import Connection, Note, Problem, Refused, RunInfo, SessionReport
 
-if TYPE_CHECKING:  # report.py imports this module lazily (Report.to_text): no import loop
-    from mockrt.diagnosis.report import Problem, Report, SessionReport
-
-__all__ = ["render"]
+__all__ = ["ReportLike", "render"]
 
 JSON = dict[str, Any]
 
@@ -59,7 +57,26 @@ def _fill_items(prefix: str, items: list[str], indent: str) -> list[str]:
     return lines
 
 
-def render(report: Report) -> str:
+class ReportLike(Protocol):
+    """What ``render`` reads of a ``mockrt.diagnosis.report.Report``: typed by shape, because
+    report.py imports this module (``Report.to_text``) and must not be imported back."""
+
+    @property
+    def sessions(self) -> tuple[SessionReport, ...]: ...
+    @property
+    def refused(self) -> tuple[Refused, ...]: ...
+    @property
+    def notes(self) -> tuple[Note, ...]: ...
+    @property
+    def run(self) -> RunInfo | None: ...
+    @property
+    def connections(self) -> tuple[Connection, ...]: ...
+    @property
+    def conformant(self) -> bool: ...
+    def problem_count(self) -> int: ...
+
+
+def render(report: ReportLike) -> str:
     """``report`` as text (``Report.to_text()``)."""
     out: list[str] = []
     n = report.problem_count()
