@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mockrt.core.journal import Entry, Journal
-from mockrt.core.options import Options
+from mockrt.core.options import VADLESS_MODELS
 from mockrt.core.validation import REALTIME_ONLY_KEYS
 from mockrt.diagnosis.betamap import beta_fields
 from mockrt.diagnosis.frames import (
@@ -33,9 +33,6 @@ __all__ = ["CLIENTS", "Fingerprint", "fingerprint"]
 
 Confidence = Literal["high", "medium", "low"]
 JSON = dict[str, Any]
-
-# protocol.md §2.1: no server VAD for these models (the mock's default model list).
-_VADLESS_MODELS = Options().vadless_models
 
 
 @dataclass(frozen=True)
@@ -193,7 +190,7 @@ def _check_livekit(ctx: SessionView) -> Fingerprint | None:
         score += 0.25
         ev.append("50 ms appends: 2,400 bytes (3,200 base64 characters) each")
         model = as_dict(inp.get("transcription")).get("model")
-        if model in _VADLESS_MODELS and "turn_detection" not in inp:
+        if model in VADLESS_MODELS and "turn_detection" not in inp:
             score += 0.15
             ev.append(f"turn_detection omitted for {model}, as LiveKit does")
     created = ctx.first_server("session.created", "transcription_session.created")
