@@ -2,8 +2,11 @@
 
     mockrt diagnose -- python examples/agents_realtime_runner_wrong.py
 
-It mints an ephemeral key for a transcription session (POST /v1/realtime/client_secrets), then
-points the Agents SDK's RealtimeRunner at /v1/realtime?intent=transcription. RealtimeRunner
+As reported, unchanged: it mints an ephemeral key for a transcription session with the openai SDK
+(POST https://api.openai.com/v1/realtime/client_secrets), then points the Agents SDK's
+RealtimeRunner at the hard-coded wss://api.openai.com/v1/realtime?intent=transcription.
+``mockrt diagnose`` redirects both to the mock (the httpx variant:
+agents_realtime_runner_wrong_httpx.py). RealtimeRunner
 always configures a conversation session (type "realtime", model gpt-realtime-*, voice, tools,
 tracing), so every session.update earns "Passing a realtime session update event to a
 transcription session is not allowed." Working alternatives: agents_voice_stt.py and
@@ -13,19 +16,16 @@ openai_sdk_transcription.py.
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 
 from agents.realtime import RealtimeAgent, RealtimeRunner
 from openai import AsyncOpenAI
 
-URL = os.environ.get(
-    "MOCKRT_TRANSCRIPTION_URL", "wss://api.openai.com/v1/realtime?intent=transcription"
-)
+URL = "wss://api.openai.com/v1/realtime?intent=transcription"
 
 
 async def main() -> int:
-    client = AsyncOpenAI()  # OPENAI_API_KEY, OPENAI_BASE_URL
+    client = AsyncOpenAI()  # OPENAI_API_KEY
     secret = await client.realtime.client_secrets.create(
         session={
             "type": "transcription",

@@ -1,11 +1,14 @@
 """``mockrt diagnose``: run a program against the mock, then explain what its client did wrong.
 
-    mockrt diagnose [--timeout S] [--json] [--script FILE] -- COMMAND [ARG ...]
+    mockrt diagnose [--timeout S] [--json] [--script FILE] [--block-network] -- COMMAND [ARG ...]
     mockrt diagnose --journal FILE.jsonl [--json]
 
 The first form starts the mock in-process on 127.0.0.1 and a free port, runs COMMAND with the
-environment pointing at it (``program_env``), stops it after ``--timeout`` seconds, and prints the
-report of ``mockrt.diagnosis.analysis`` for every session and every refused connection. The second
+redirect hook (``mockrt.serve.redirect``: every connection a Python program opens to
+api.openai.com goes to the mock, unchanged programs included) and the environment pointing at it
+(``program_env``), stops it after ``--timeout`` seconds, and prints the report of
+``mockrt.diagnosis.analysis`` for every session and every refused connection, with the redirected
+connections and the other hosts the program contacted. The second
 explains a recorded journal (the mock's ``--journal`` file, or a capture in the same format). Exit
 status: 0 when the client was conformant (and the program succeeded), 1 otherwise, 2 for usage
 errors.
@@ -15,40 +18,42 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import functools
 import json
-import os
-import shlex
-import signal
 import sys
-import time
-from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
-from aiohttp import web
-
+from mockrt.cli.child import DUMMY_API_KEY, add_redirect_arguments, program_env, run_with_mock
 from mockrt.contract.scriptfile import load_script
-from mockrt.core.handshake import CloseAfterUpgrade, decide
 from mockrt.core.ids import RandomIds
 from mockrt.core.journal import Journal, read_jsonl
 from mockrt.core.script import ScriptError
 from mockrt.core.transcriber import ScriptedTranscriber
 from mockrt.diagnosis.analysis import diagnose
-from mockrt.diagnosis.findings import Connection, RunInfo
+from mockrt.diagnosis.findings import Note, RunInfo
 from mockrt.diagnosis.report import Report
-from mockrt.serve.server import create_app
-from mockrt.serve.state import STATE, ServerConfig
+from mockrt.serve.redirect import Record
+from mockrt.serve.server import ServerConfig
 
-__all__ = ["DUMMY_API_KEY", "program_env", "register", "run", "run_program"]
-
-DUMMY_API_KEY = "sk-mockrt-diagnose"
+# program_env and DUMMY_API_KEY moved to mockrt.cli.child; kept importable from here.
+__all__ = [
+    "DUMMY_API_KEY",
+    "program_env",
+    "redirect_notes",
+    "register",
+    "run",
+    "run_program",
+]
 
 _EPILOG = """\
 environment given to COMMAND:
-  OPENAI_BASE_URL            http://127.0.0.1:PORT/v1   (the openai SDK's base_url)
-  OPENAI_WEBSOCKET_BASE_URL  ws://127.0.0.1:PORT/v1     (AsyncOpenAI(websocket_base_url=...))
+  PYTHONPATH                 mockrt's sitecustomize hook first (chains to yours): a Python
+                             program's connections to api.openai.com (http, https, ws, wss;
+                             httpx, aiohttp, requests, websockets) go to the mock, unchanged
+  MOCKRT_REDIRECT_URL        http://127.0.0.1:PORT (what the hook redirects to)
+  OPENAI_BASE_URL            http://127.0.0.1:PORT/v1   only with --no-redirect (non-Python
+  OPENAI_WEBSOCKET_BASE_URL  ws://127.0.0.1:PORT/v1     programs); the hook keeps api.openai.com
   MOCKRT_URL                 ws://127.0.0.1:PORT/v1/realtime
   MOCKRT_TRANSCRIPTION_URL   ws://127.0.0.1:PORT/v1/realtime?intent=transcription
   OPENAI_API_KEY             yours if it is an sk- key, else sk-mockrt-diagnose
@@ -100,6 +105,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="FILE",
         help="also write the run's journal to FILE (for --journal later)",
     )
+    add_redirect_arguments(parser)
     parser.add_argument("command", nargs=argparse.REMAINDER, help="the program to run, after --")
     parser.set_defaults(func=run)
 
@@ -136,7 +142,14 @@ def run(args: argparse.Namespace) -> int:
             transcriber=transcriber,
         )
         report = asyncio.run(
-            run_program(command, config=config, timeout=args.timeout, quiet=args.json)
+            run_program(
+                command,
+                config=config,
+                timeout=args.timeout,
+                quiet=args.json,
+                redirect=args.redirect,
+                block_network=args.block_network,
+            )
         )
     if args.json:
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
@@ -153,164 +166,70 @@ def _usage(message: str) -> int:
 
 def _read_journal(path: Path) -> Journal:
     if str(path) == "-":
-        return read_jsonl(sys.stdin)
+        return _frames(read_jsonl(sys.stdin))
     with path.open(encoding="utf-8") as lines:
-        return read_jsonl(lines)
+        return _frames(read_jsonl(lines))
 
 
-def program_env(port: int, environ: Mapping[str, str]) -> dict[str, str]:
-    """``environ`` with every endpoint variable pointing at the mock on ``port``."""
-    env = dict(environ)
-    base = f"127.0.0.1:{port}/v1"
-    env["OPENAI_BASE_URL"] = f"http://{base}"
-    env["OPENAI_WEBSOCKET_BASE_URL"] = f"ws://{base}"
-    env["MOCKRT_URL"] = f"ws://{base}/realtime"
-    env["MOCKRT_TRANSCRIPTION_URL"] = f"ws://{base}/realtime?intent=transcription"
-    if not env.get("OPENAI_API_KEY", "").startswith("sk-"):
-        env["OPENAI_API_KEY"] = DUMMY_API_KEY
-    env.setdefault("OPENAI_AGENTS_DISABLE_TRACING", "1")
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    return env
+def _frames(journal: Journal) -> Journal:
+    """The sessions' frames only: the redirect's "connection" entries are reported apart."""
+    return Journal([e for e in journal if e.direction != "connection"])
 
 
-class _Recorder:
-    """Records every HTTP request the mock answers, so refused handshakes are diagnosed too."""
-
-    def __init__(self, started: float) -> None:
-        self.started = started
-        self.connections: list[Connection] = []
-
-    async def on_response_prepare(self, request: web.Request, response: web.StreamResponse) -> None:
-        if request.path.startswith("/mockrt") or request.path == "/healthz":
-            return
-        headers = request.headers
-        protocols = [
-            p.strip() for p in headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()
-        ]
-        beta = "realtime=v1" in headers.get("OpenAI-Beta", "").lower() or any(
-            p == "openai-beta.realtime-v1" for p in protocols
-        )
-        error: dict[str, Any] | None = None
-        rule: str | None = None
-        if isinstance(response, web.WebSocketResponse):
-            state = request.app[STATE]
-            decision = decide(
-                request.query,
-                headers,
-                protocols,
-                state.keys,
-                state.config.options,
-                state.config.wall_clock(),
-                state.config.persona,
-            )
-            if isinstance(decision, CloseAfterUpgrade):
-                error = decision.error.wire(None)
-                rule = decision.error.rule.value
-        elif isinstance(response, web.Response) and response.status >= 400:
-            with contextlib.suppress(ValueError, TypeError, AttributeError):
-                body = json.loads(response.text or "")
-                error = body.get("error") if isinstance(body, dict) else None
-        self.connections.append(
-            Connection(
-                time=time.monotonic() - self.started,
-                method=request.method,
-                path=request.path,
-                query=tuple(request.query.items()),
-                status=response.status,
-                user_agent=headers.get("User-Agent"),
-                beta_header=beta,
-                error=error,
-                rule=rule,
+def redirect_notes(records: list[Record]) -> list[Note]:
+    """What the report says about the connections the redirect hook saw."""
+    notes: list[Note] = []
+    redirected = [r for r in records if r.action == "redirected"]
+    if redirected:
+        lines = "; ".join(f"{r.url} ({r.library})" for r in redirected)
+        notes.append(
+            Note(
+                f"{len(redirected)} connection(s) to api.openai.com were redirected to the mock",
+                f"The program is unchanged; mockrt's hook sent these here: {lines}.",
             )
         )
+    for action, title, detail in (
+        ("passed", "Other hosts contacted (left alone)", "not the mock: --block-network"),
+        ("blocked", "Other hosts refused (--block-network)", "refused with NetworkBlocked"),
+    ):
+        hosts = list(dict.fromkeys(r.host for r in records if r.action == action))
+        if hosts:
+            notes.append(Note(title, f"{', '.join(hosts)} ({detail})."))
+    return notes
 
 
 async def run_program(
-    command: list[str], *, config: ServerConfig, timeout: float, quiet: bool = False
+    command: list[str],
+    *,
+    config: ServerConfig,
+    timeout: float,
+    quiet: bool = False,
+    redirect: bool = True,
+    block_network: bool = False,
 ) -> Report:
     """Start the mock, run ``command`` against it (stopped after ``timeout`` s), diagnose.
 
     The program's output passes through; with ``quiet`` its stdout goes to stderr, so that
     this process's stdout carries only the report.
     """
-    from mockrt.serve import inspector
-
-    started = time.monotonic()
-    app = create_app(config)
-    inspector.add_routes(app)
-    recorder = _Recorder(started)
-    app.on_response_prepare.append(recorder.on_response_prepare)
-    runner = web.AppRunner(app, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = int(runner.addresses[0][1])
-    print(
-        f"mockrt diagnose: mock on ws://127.0.0.1:{port}/v1/realtime "
-        f"(inspector: http://127.0.0.1:{port}/mockrt/); running: {shlex.join(command)}",
-        file=sys.stderr,
-        flush=True,
-    )
-    sys.stdout.flush()
-    returncode: int | None = None
-    timed_out = False
-    failed_to_start: str | None = None
-    try:
-        stdout: Any = None
-        if quiet:
-            try:
-                stdout = sys.stderr.fileno()
-            except (AttributeError, OSError, ValueError):
-                stdout = asyncio.subprocess.DEVNULL
-        try:
-            proc = await asyncio.create_subprocess_exec(
-                *command,
-                env=program_env(port, os.environ),
-                stdout=stdout,
-                start_new_session=True,  # its own process group: a timeout stops its children too
-            )
-        except OSError as exc:
-            failed_to_start = str(exc)
-        else:
-            try:
-                returncode = await asyncio.wait_for(proc.wait(), timeout)
-            except TimeoutError:
-                timed_out = True
-                returncode = await _stop(proc)
-            await _settle(app)
-    finally:
-        await runner.cleanup()  # closes sessions still open with 1001
-    state = app[STATE]
-    journal = Journal()
-    for session in [*state.finished, *(live.session for live in state.live.values())]:
-        for entry in session.journal:
-            journal.add(entry)
-    run = RunInfo(
-        command=tuple(command),
-        returncode=returncode,
-        timed_out=timed_out,
+    outcome = await run_with_mock(
+        command,
+        config=config,
         timeout=timeout,
-        duration=time.monotonic() - started,
-        failed_to_start=failed_to_start,
+        quiet=quiet,
+        redirect=redirect,
+        block_network=block_network,
     )
-    return diagnose(journal, connections=recorder.connections, run=run, infer=False)
-
-
-async def _stop(proc: asyncio.subprocess.Process) -> int | None:
-    """SIGTERM the program's process group, then SIGKILL after 3 s."""
-    for sig, grace in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 3.0)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)
-        try:
-            return await asyncio.wait_for(proc.wait(), grace)
-        except TimeoutError:
-            continue
-    return proc.returncode
-
-
-async def _settle(app: web.Application, limit: float = 1.0) -> None:
-    """Give the server a moment to see the program's sockets close and finish its sessions."""
-    state = app[STATE]
-    deadline = time.monotonic() + limit
-    while state.live and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
+    run = RunInfo(
+        command=outcome.command,
+        returncode=outcome.returncode,
+        timed_out=outcome.timed_out,
+        timeout=timeout,
+        duration=outcome.duration,
+        failed_to_start=outcome.failed_to_start,
+    )
+    report = diagnose(outcome.journal, connections=outcome.connections, run=run, infer=False)
+    notes = (*redirect_notes(outcome.records), *report.notes)
+    if outcome.records and not report.sessions and not report.refused:
+        notes = tuple(n for n in notes if n.title != "The program never reached the mock")
+    return replace(report, notes=notes)

@@ -4,6 +4,9 @@ One JSON Lines record per frame: ``{"direction": "client"|"server", "time": <s s
 began>, "session": "<sess id>", "event": <the frame as JSON, or its raw text>}`` plus ``index``
 (per direction, from 0) and, on an error the mock sent, ``violation`` naming the client event that
 caused it and the rule. Captures of live traffic use the same format. API keys are redacted.
+Direction ``"connection"`` (session ``""``) records a connection the program opened elsewhere and
+the redirect sent here: ``event`` is ``{"type": "mockrt.redirect", "url": <as the program asked>,
+"to": ..., "library": ..., "action": "redirected"|"passed"|"blocked"}``; client()/server() skip it.
 Must never import aiohttp or websockets.
 """
 
@@ -60,7 +63,7 @@ class Violation:
 
 @dataclass(frozen=True)
 class Entry:
-    direction: Literal["client", "server"]
+    direction: Literal["client", "server", "connection"]
     time: float
     session: str
     event: Any
@@ -112,6 +115,10 @@ class Journal:
     def server(self) -> list[Entry]:
         return [e for e in self.entries if e.direction == "server"]
 
+    def connections(self) -> list[Entry]:
+        """Connections the redirect saw (``mockrt.serve.redirect``), in order."""
+        return [e for e in self.entries if e.direction == "connection"]
+
     def received(self, event_type: str | None = None) -> list[Entry]:
         """Client frames, optionally only those of ``event_type``."""
         return [e for e in self.client() if event_type is None or e.type == event_type]
@@ -138,7 +145,7 @@ class Journal:
 def read_jsonl(lines: Iterable[str]) -> Journal:
     """A journal (or a capture in the same format) read back from JSON Lines."""
     journal = Journal()
-    counters = {"client": 0, "server": 0}
+    counters = {"client": 0, "server": 0, "connection": 0}
     for line in lines:
         if not line.strip():
             continue

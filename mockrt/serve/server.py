@@ -47,6 +47,7 @@ def create_app(config: ServerConfig | None = None) -> web.Application:
     app.router.add_post("/v1/realtime/client_secrets", _client_secrets)
     app.router.add_post("/v1/realtime/transcription_sessions", _beta_transcription_sessions)
     inspector.add_routes(app)
+    app.router.add_route("*", "/v1/{tail:.*}", _unknown_route)  # after every real /v1 route
     app.on_startup.append(_open_journal)
     app.on_shutdown.append(_close_sessions)
     app.on_cleanup.append(_close_journal)
@@ -96,6 +97,17 @@ async def _beta_transcription_sessions(request: web.Request) -> web.Response:
         state.config.persona,
     )
     return web.json_response(payload, status=status)
+
+
+async def _unknown_route(request: web.Request) -> web.Response:
+    """Any other /v1 route: 404 with the live API's JSON error, so an SDK raises its typed
+    NotFoundError. Wording as quoted in https://github.com/langmanus/langmanus/issues/79 (2025)
+    and https://github.com/harry0703/MoneyPrinterTurbo/issues/57 (2024); UNCONFIRMED for today
+    (paths outside /v1 have been seen with code "unknown_url") and whether the key is checked
+    first."""
+    message = f"Invalid URL ({request.method} {request.path})"
+    error = {"message": message, "type": "invalid_request_error", "param": None, "code": None}
+    return web.json_response({"error": error}, status=404)
 
 
 async def _realtime(request: web.Request) -> web.StreamResponse:
