@@ -13,15 +13,16 @@ Needs pytest-asyncio for the async fixture.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
+    from mockrt.serve.redirect import Redirect
     from mockrt.serve.testing import MockRealtimeServer
 
-__all__ = ["mockrt_server", "pytest_configure"]
+__all__ = ["mockrt_redirect", "mockrt_server", "pytest_configure"]
 
 ServerFactory = Callable[..., Awaitable["MockRealtimeServer"]]
 
@@ -32,6 +33,26 @@ def pytest_configure(config: pytest.Config) -> None:
         "mockrt(**options): options for the mockrt_server fixture "
         "(script=PATH, strict=bool, and any ServerConfig/MockRealtimeServer option)",
     )
+
+
+@pytest.fixture
+def mockrt_redirect() -> Iterator[Callable[..., Redirect]]:
+    """A factory: ``mockrt_redirect(server, block_network=True)`` sends this process's
+    connections to api.openai.com to ``server`` until the test ends (``mockrt.serve.redirect``).
+    """
+    from mockrt.serve.redirect import Redirect
+
+    installed: list[Redirect] = []
+
+    def factory(server: Any, *, block_network: bool = False) -> Redirect:
+        target = server if isinstance(server, str) else f"http://127.0.0.1:{server.port}"
+        redirect = Redirect(target, block_network=block_network).install()
+        installed.append(redirect)
+        return redirect
+
+    yield factory
+    for redirect in reversed(installed):
+        redirect.uninstall()
 
 
 try:

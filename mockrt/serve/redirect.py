@@ -250,7 +250,7 @@ class _PostImport(importlib.abc.MetaPathFinder):
                 return loader.create_module(spec)
 
             def exec_module(self, module: Any) -> None:
-                loader.exec_module(module)  # type: ignore[union-attr]
+                loader.exec_module(module)
                 if finder.redirect._finder is finder and name not in finder.patched:
                     finder.patched.add(name)
                     _PATCHES[name](finder.redirect, module)
