@@ -21,6 +21,7 @@ import websockets
 import websockets.sync.client
 
 from mockrt.serve.redirect import NetworkBlocked, Redirect, mockrt_redirect
+from mockrt.serve.redirect_hook import to_journal
 from mockrt.serve.testing import TEST_API_KEY, MockRealtimeServer
 
 with warnings.catch_warnings():
@@ -44,7 +45,7 @@ def assert_redirected(redirect: Redirect, server: MockRealtimeServer, url: str, 
     assert (record.url, record.library) == (url, lib)
     scheme = "ws" if url.startswith("ws") else "http"
     assert record.to == url.replace(url.split("/v1")[0], f"{scheme}://127.0.0.1:{server.port}")
-    (entry,) = redirect.journal().connections()
+    (entry,) = to_journal(redirect.records, 0.0).connections()
     assert entry.event["type"] == "mockrt.redirect" and entry.event["url"] == url
 
 
@@ -149,6 +150,37 @@ async def test_openai_sdk_with_its_default_base_url_mints_a_key_and_connects_at_
     assert [r.url for r in redirect.redirected()] == [
         LIVE_SECRETS,
         "wss://api.openai.com/v1/realtime?intent=transcription",
+    ]
+
+
+async def test_websocket_client_on_the_live_url_reaches_the_mock(
+    server: MockRealtimeServer,
+) -> None:
+    import websocket  # websocket-client, as in OpenAI's Realtime docs examples
+
+    def client() -> Any:
+        ws = websocket.create_connection(LIVE_WS, header=[f"Authorization: Bearer {TEST_API_KEY}"])
+        try:
+            return json.loads(ws.recv())
+        finally:
+            ws.close()
+
+    with mockrt_redirect(server, block_network=True) as redirect:
+        created = await asyncio.to_thread(client)
+    assert created["session"]["type"] == "transcription"
+    assert_redirected(redirect, server, LIVE_WS, "websocket-client")
+
+
+async def test_a_library_the_redirect_does_not_cover_is_refused_api_openai_com_with_the_fix(
+    server: MockRealtimeServer,
+) -> None:
+    import urllib.request
+
+    with mockrt_redirect(server) as redirect:  # even without block_network
+        with pytest.raises(OSError, match="redirect does not cover.*OPENAI_BASE_URL or MOCKRT_URL"):
+            urllib.request.urlopen("https://api.openai.com/v1/models", timeout=5)
+    assert [(r.library, r.action, r.url) for r in redirect.records] == [
+        ("socket", "blocked", "dns://api.openai.com")
     ]
 
 

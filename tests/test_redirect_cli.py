@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mockrt.core.journal import read_jsonl
-from mockrt.serve.redirect import hook_env, read_log
+from mockrt.serve.redirect_hook import hook_env, read_log
 from mockrt.serve.testing import TEST_API_KEY, MockRealtimeServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -176,3 +176,28 @@ def test_diagnose_json_lists_other_hosts_left_alone(tmp_path: Path) -> None:
         "second-service.example (not the mock: --block-network)."
     )
     assert "second service: no network in tests" in result.stderr
+
+
+def test_hook_works_in_a_python_without_mockrt_and_hides_mockrt_again(tmp_path: Path) -> None:
+    base = getattr(sys, "_base_executable", "")
+    probe = subprocess.run(
+        [base, "-c", "import mockrt"], cwd=tmp_path, capture_output=True, timeout=60
+    )
+    if not base or probe.returncode == 0:
+        pytest.skip("no Python without mockrt here (the venv's base interpreter has it)")
+    env = hook_env(dict(os.environ), "http://127.0.0.1:9", block_network=True, log_path="x")
+    code = (
+        "import sys, socket\n"
+        "print('mockrt.serve.redirect' in sys.modules)\n"
+        f"print(any(p.rstrip('/') == {str(ROOT)!r} for p in sys.path))\n"
+        "try:\n    socket.getaddrinfo('example.com', 443)\n"
+        "except OSError as exc:\n    print(exc)\n"
+    )
+    result = subprocess.run(
+        [base, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.splitlines() == [
+        "True",
+        "False",
+        "mockrt: network blocked: a name lookup of example.com",
+    ], result.stderr

@@ -27,7 +27,8 @@ from aiohttp import web
 from mockrt.core.handshake import CloseAfterUpgrade, decide
 from mockrt.core.journal import Journal
 from mockrt.diagnosis.analysis import Connection
-from mockrt.serve.redirect import Record, hook_env, read_log, to_journal
+from mockrt.serve.redirect import Record
+from mockrt.serve.redirect_hook import hook_env, read_log, to_journal
 from mockrt.serve.server import STATE, ServerConfig, create_app
 
 __all__ = [

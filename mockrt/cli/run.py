@@ -21,7 +21,7 @@ from pathlib import Path
 from mockrt.cli.child import add_redirect_arguments, run_with_mock
 from mockrt.contract.scriptfile import load_script
 from mockrt.core.script import ScriptedTranscriber, ScriptError
-from mockrt.serve.redirect import summary_lines
+from mockrt.serve.redirect_hook import summary_lines
 from mockrt.serve.server import ServerConfig
 
 __all__ = ["register", "run"]

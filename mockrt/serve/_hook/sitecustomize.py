@@ -2,15 +2,15 @@
 
 This directory is put first on ``PYTHONPATH``; Python imports this ``sitecustomize`` at start-up.
 It first runs the ``sitecustomize`` it shadows (if any), then, when ``MOCKRT_REDIRECT_URL`` is set,
-loads ``mockrt/serve/redirect.py`` by its path (mockrt need not be installed in the child's Python)
-and installs the redirect of api.openai.com to the mock. It never edits the user's files, and a
-failure here is reported on stderr but never stops the program. Imports only the standard library.
+imports ``mockrt.serve.redirect`` (from this file's own mockrt when the child's Python has none,
+its directory on the path only for that import) and installs the redirect of api.openai.com. It
+never edits the user's files, and a failure here is reported on stderr but never stops the
+program. Imports only the standard library and mockrt.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import sys
 
@@ -38,14 +38,16 @@ def _chain() -> None:
 def _install() -> None:
     if not os.environ.get("MOCKRT_REDIRECT_URL"):
         return
-    path = os.path.join(os.path.dirname(_HERE), "redirect.py")
-    spec = importlib.util.spec_from_file_location("_mockrt_redirect", path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    module.install_from_env()
+    try:
+        from mockrt.serve import redirect
+    except ImportError:  # another Python: import this file's mockrt, then hide its directory
+        root = os.path.dirname(os.path.dirname(os.path.dirname(_HERE)))
+        sys.path.append(root)
+        try:
+            from mockrt.serve import redirect
+        finally:
+            sys.path.remove(root)
+    redirect.install_from_env()
 
 
 try:
