@@ -38,6 +38,7 @@ def mockrt_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]
     return subprocess.run(
         [sys.executable, "-m", "mockrt", *args],
         cwd=cwd,
+        env={k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")},
         capture_output=True,
         text=True,
         timeout=90,
@@ -201,3 +202,11 @@ def test_hook_works_in_a_python_without_mockrt_and_hides_mockrt_again(tmp_path: 
         "False",
         "mockrt: network blocked: a name lookup of example.com",
     ], result.stderr
+
+
+def test_a_program_that_is_not_redirected_is_told_about_no_redirect() -> None:
+    result = mockrt_cli("diagnose", "--json", "--", "sh", "-c", 'test -z "$OPENAI_BASE_URL"')
+    assert result.returncode == 1  # no traffic is never conformant; the program itself exited 0
+    assert json.loads(result.stdout)["run"]["returncode"] == 0  # OPENAI_BASE_URL was not set
+    notes = {n["title"]: n["detail"] for n in json.loads(result.stdout)["notes"]}
+    assert "rerun with --no-redirect, which sets OPENAI_BASE_URL" in notes["Nothing was redirected"]

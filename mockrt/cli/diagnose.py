@@ -230,6 +230,17 @@ async def run_program(
     )
     report = diagnose(outcome.journal, connections=outcome.connections, run=run, infer=False)
     notes = (*redirect_notes(outcome.records), *report.notes)
-    if outcome.records and not report.sessions and not report.refused:
-        notes = tuple(n for n in notes if n.title != "The program never reached the mock")
+    if not report.sessions and not report.refused:
+        if outcome.records:
+            notes = tuple(n for n in notes if n.title != "The program never reached the mock")
+        elif redirect:
+            notes += (
+                Note(
+                    "Nothing was redirected",
+                    "The hook saw no connection to api.openai.com. A program not written in "
+                    "Python (or started so that it ignores PYTHONPATH) is not redirected: rerun "
+                    "with --no-redirect, which sets OPENAI_BASE_URL and "
+                    "OPENAI_WEBSOCKET_BASE_URL, and make it read them or MOCKRT_URL.",
+                ),
+            )
     return replace(report, notes=notes)
