@@ -35,7 +35,6 @@ import os
 import sys
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -225,6 +224,9 @@ class _PostImport(importlib.abc.MetaPathFinder):
         loader, finder = spec.loader, self
 
         class _Loader(importlib.abc.Loader):
+            def __getattr__(self, attr: str) -> Any:  # get_data, resource readers, ...
+                return getattr(loader, attr)
+
             def create_module(self, spec: Any) -> Any:
                 return loader.create_module(spec)
 
@@ -247,9 +249,7 @@ def install_from_env(environ: dict[str, str] | None = None) -> Redirect | None:
     origin = env.get(ENV_URL)
     if not origin:
         return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        redirect = Redirect(
-            origin, block_network=env.get(ENV_BLOCK) == "1", log_path=env.get(ENV_LOG) or None
-        )
+    redirect = Redirect(
+        origin, block_network=env.get(ENV_BLOCK) == "1", log_path=env.get(ENV_LOG) or None
+    )
     return redirect.install()
