@@ -20,8 +20,9 @@ import requests
 import websockets
 import websockets.sync.client
 
-from mockrt.serve.redirect import NetworkBlocked, Redirect, mockrt_redirect
+from mockrt.serve.redirect import Redirect, mockrt_redirect
 from mockrt.serve.redirect_hook import to_journal
+from mockrt.serve.redirect_patches import NetworkBlocked
 from mockrt.serve.testing import TEST_API_KEY, MockRealtimeServer
 
 with warnings.catch_warnings():

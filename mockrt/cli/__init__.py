@@ -12,7 +12,8 @@ import importlib
 from typing import Any
 
 _MODULES: dict[str, str] = {
-    "diagnose": "DUMMY_API_KEY program_env run run_program",
+    "child": "DUMMY_API_KEY Outcome add_redirect_arguments child_env program_env run_with_mock",
+    "diagnose": "redirect_notes run_program",
     "main": "build_parser SUBCOMMANDS",
     "schemas": "FIRST_EVENT FrameViolation validate_records",
 }

@@ -29,7 +29,8 @@ from mockrt.core.journal import Journal
 from mockrt.diagnosis.analysis import Connection
 from mockrt.serve.redirect import Record
 from mockrt.serve.redirect_hook import hook_env, read_log, to_journal
-from mockrt.serve.server import STATE, ServerConfig, create_app
+from mockrt.serve.server import create_app
+from mockrt.serve.state import STATE, ServerConfig
 
 __all__ = [
     "DUMMY_API_KEY",

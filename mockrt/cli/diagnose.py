@@ -24,7 +24,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from mockrt.cli.child import DUMMY_API_KEY, add_redirect_arguments, program_env, run_with_mock
+from mockrt.cli.child import DUMMY_API_KEY as DUMMY_API_KEY  # its old home, still importable
+from mockrt.cli.child import add_redirect_arguments, run_with_mock
+from mockrt.cli.child import program_env as program_env
 from mockrt.contract.scriptfile import load_script
 from mockrt.core.ids import RandomIds
 from mockrt.core.journal import Journal, read_jsonl
@@ -34,12 +36,9 @@ from mockrt.diagnosis.analysis import diagnose
 from mockrt.diagnosis.findings import Note, RunInfo
 from mockrt.diagnosis.report import Report
 from mockrt.serve.redirect import Record
-from mockrt.serve.server import ServerConfig
+from mockrt.serve.state import ServerConfig
 
-# program_env and DUMMY_API_KEY moved to mockrt.cli.child; kept importable from here.
 __all__ = [
-    "DUMMY_API_KEY",
-    "program_env",
     "redirect_notes",
     "register",
     "run",

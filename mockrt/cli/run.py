@@ -20,9 +20,10 @@ from pathlib import Path
 
 from mockrt.cli.child import add_redirect_arguments, run_with_mock
 from mockrt.contract.scriptfile import load_script
-from mockrt.core.script import ScriptedTranscriber, ScriptError
+from mockrt.core.script import ScriptError
+from mockrt.core.transcriber import ScriptedTranscriber
 from mockrt.serve.redirect_hook import summary_lines
-from mockrt.serve.server import ServerConfig
+from mockrt.serve.state import ServerConfig
 
 __all__ = ["register", "run"]
 

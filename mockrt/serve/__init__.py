@@ -13,7 +13,11 @@ from typing import Any
 
 _MODULES: dict[str, str] = {
     "inspector": "add_routes ROUTE_NAME session_summary",
-    "pytest_plugin": "mockrt_server pytest_configure",
+    "pytest_plugin": "mockrt_redirect_fixture mockrt_server pytest_configure",
+    "redirect": "ENV_BLOCK ENV_LOG ENV_URL HOOK_DIR Record Redirect install_from_env "
+    "mockrt_redirect",
+    "redirect_hook": "hook_env read_log summary_lines to_journal",
+    "redirect_patches": "PATCHES REDIRECTED_HOSTS NetworkBlocked Router guard_sockets is_loopback",
     "server": "create_app describe_violation",
     "state": "Live ServerConfig ServerState STATE",
     "testing": "MockRealtimeServer TEST_API_KEY",

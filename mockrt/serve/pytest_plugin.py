@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from mockrt.serve.redirect import Redirect
     from mockrt.serve.testing import MockRealtimeServer
 
-__all__ = ["mockrt_redirect", "mockrt_server", "pytest_configure"]
+__all__ = ["mockrt_redirect_fixture", "mockrt_server", "pytest_configure"]
 
 ServerFactory = Callable[..., Awaitable["MockRealtimeServer"]]
 
@@ -35,8 +35,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-@pytest.fixture
-def mockrt_redirect() -> Iterator[Callable[..., Redirect]]:
+@pytest.fixture(name="mockrt_redirect")
+def mockrt_redirect_fixture() -> Iterator[Callable[..., Redirect]]:
     """A factory: ``mockrt_redirect(server, block_network=True)`` sends this process's
     connections to api.openai.com to ``server`` until the test ends (``mockrt.serve.redirect``).
     """

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.abc
-import ipaddress
 import json
 import os
 import sys
@@ -41,18 +40,23 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from mockrt.core.exceptions import MockRTError
+from mockrt.serve.redirect_patches import (
+    PATCHES,
+    REDIRECTED_HOSTS,
+    NetworkBlocked,
+    Router,
+    guard_sockets,
+    is_loopback,
+)
 
 __all__ = [
     "ENV_BLOCK",
     "ENV_LOG",
     "ENV_URL",
     "HOOK_DIR",
-    "NetworkBlocked",
     "Record",
     "Redirect",
     "install_from_env",
-    "is_loopback",
     "mockrt_redirect",
 ]
 
@@ -60,13 +64,8 @@ ENV_URL = "MOCKRT_REDIRECT_URL"  # http://127.0.0.1:PORT: the mock's origin
 ENV_BLOCK = "MOCKRT_BLOCK_NETWORK"  # "1": refuse every other non-loopback host
 ENV_LOG = "MOCKRT_REDIRECT_LOG"  # a JSON Lines file the child appends its records to
 HOOK_DIR = Path(__file__).with_name("_hook")  # holds the child's sitecustomize.py
-REDIRECTED_HOSTS = frozenset({"api.openai.com"})
 
 Action = Literal["redirected", "passed", "blocked"]
-
-
-class NetworkBlocked(MockRTError, ConnectionRefusedError):
-    """A connection to a host other than the mock was refused (``block_network``)."""
 
 
 @dataclass(frozen=True)
@@ -88,17 +87,6 @@ class Record:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def is_loopback(host: str | None) -> bool:
-    if not host or host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]").split("%")[0])
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
 
 
 class Redirect:
@@ -133,14 +121,20 @@ class Redirect:
             self._record(Record(time.time(), library, "redirected", url, new))
             return new
         if self.block_network:
-            self._record(Record(time.time(), library, "blocked", url))
-            raise NetworkBlocked(
+            raise self.refuse(
+                library,
+                url,
                 f"mockrt: network blocked: {library} tried to reach {url.split('?')[0]} "
                 "(only api.openai.com, redirected to the mock, and loopback are allowed; "
-                "drop --block-network to let it through)"
+                "drop --block-network to let it through)",
             )
         self._record(Record(time.time(), library, "passed", url))
         return None
+
+    def refuse(self, library: str, url: str, message: str) -> NetworkBlocked:
+        """Record a refused connection; the error to raise."""
+        self._record(Record(time.time(), library, "blocked", url))
+        return NetworkBlocked(message)
 
     def _record(self, record: Record) -> None:
         with self._lock:
@@ -161,8 +155,6 @@ class Redirect:
     def install(self) -> Redirect:
         if self._finder is not None:
             raise RuntimeError("this Redirect is already installed")
-        from mockrt.serve.redirect_patches import PATCHES, guard_sockets
-
         self._finder = _PostImport(self, PATCHES)
         sys.meta_path.insert(0, self._finder)
         for module, patch in PATCHES.items():
@@ -204,7 +196,7 @@ def mockrt_redirect(server: Any, *, block_network: bool = False) -> Iterator[Red
 class _PostImport(importlib.abc.MetaPathFinder):
     """Patches a client library right after it is imported."""
 
-    def __init__(self, redirect: Redirect, patches: dict[str, Callable[[Redirect, Any], None]]):
+    def __init__(self, redirect: Redirect, patches: dict[str, Callable[[Router, Any], None]]):
         self.redirect, self.patches = redirect, patches
         self.patched: set[str] = set()
         self._busy: set[str] = set()

@@ -2,26 +2,58 @@
 
 Each ``patch(redirect, module)`` replaces one method through ``redirect._replace`` (undone by
 ``Redirect.uninstall``) so that the URL passes ``redirect.route`` before the library connects.
-Imports only the standard library and ``mockrt.serve.redirect``; never a client library (each is
-handed in once imported).
+Also the names both share: ``NetworkBlocked``, ``REDIRECTED_HOSTS``, ``is_loopback``. Imports only
+the standard library and ``mockrt.core.exceptions``; never a client library (each is handed in
+once imported) nor ``mockrt.serve.redirect`` (which imports this).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import socket
-import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from mockrt.serve.redirect import REDIRECTED_HOSTS, NetworkBlocked, Record, is_loopback
+from mockrt.core.exceptions import MockRTError
 
-if TYPE_CHECKING:
-    from mockrt.serve.redirect import Redirect
+__all__ = [
+    "PATCHES",
+    "REDIRECTED_HOSTS",
+    "NetworkBlocked",
+    "Router",
+    "guard_sockets",
+    "is_loopback",
+]
 
-__all__ = ["PATCHES", "guard_sockets"]
+REDIRECTED_HOSTS = frozenset({"api.openai.com"})
 
 
-def _patch_httpx(redirect: Redirect, module: Any) -> None:
+class NetworkBlocked(MockRTError, ConnectionRefusedError):
+    """A connection to a host other than the mock was refused (``block_network``)."""
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host or host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]").split("%")[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
+
+
+class Router(Protocol):
+    """What a patch needs of ``mockrt.serve.redirect.Redirect``."""
+
+    def route(self, url: str, library: str) -> str | None: ...
+
+    def refuse(self, library: str, url: str, message: str) -> NetworkBlocked: ...
+
+    def _replace(self, owner: Any, name: str, new: Any) -> None: ...
+
+
+def _patch_httpx(redirect: Router, module: Any) -> None:
     library = module.__name__
     sync_send = module.HTTPTransport.handle_request
     async_send = module.AsyncHTTPTransport.handle_async_request
@@ -46,7 +78,7 @@ def _patch_httpx(redirect: Redirect, module: Any) -> None:
     redirect._replace(module.AsyncHTTPTransport, "handle_async_request", handle_async_request)
 
 
-def _patch_aiohttp(redirect: Redirect, module: Any) -> None:
+def _patch_aiohttp(redirect: Router, module: Any) -> None:
     original = module.ClientSession._request
 
     async def _request(self: Any, method: str, str_or_url: Any, *args: Any, **kwargs: Any) -> Any:
@@ -63,7 +95,7 @@ def _patch_aiohttp(redirect: Redirect, module: Any) -> None:
     redirect._replace(module.ClientSession, "_request", _request)
 
 
-def _patch_requests(redirect: Redirect, module: Any) -> None:
+def _patch_requests(redirect: Router, module: Any) -> None:
     original = module.HTTPAdapter.send
 
     def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
@@ -79,7 +111,7 @@ def _patch_requests(redirect: Redirect, module: Any) -> None:
     redirect._replace(module.HTTPAdapter, "send", send)
 
 
-def _patch_websockets_asyncio(redirect: Redirect, module: Any) -> None:
+def _patch_websockets_asyncio(redirect: Router, module: Any) -> None:
     original = module.connect.create_connection
 
     async def create_connection(self: Any) -> Any:
@@ -93,7 +125,7 @@ def _patch_websockets_asyncio(redirect: Redirect, module: Any) -> None:
     redirect._replace(module.connect, "create_connection", create_connection)
 
 
-def _patch_websockets_legacy(redirect: Redirect, module: Any) -> None:
+def _patch_websockets_legacy(redirect: Router, module: Any) -> None:
     original = module.Connect.__init__
 
     def __init__(self: Any, uri: str, *args: Any, **kwargs: Any) -> None:
@@ -107,7 +139,7 @@ def _patch_websockets_legacy(redirect: Redirect, module: Any) -> None:
     redirect._replace(module.Connect, "__init__", __init__)
 
 
-def _patch_websockets_sync(redirect: Redirect, module: Any) -> None:
+def _patch_websockets_sync(redirect: Router, module: Any) -> None:
     original = module.connect
 
     def connect(uri: str, *args: Any, **kwargs: Any) -> Any:
@@ -121,7 +153,7 @@ def _patch_websockets_sync(redirect: Redirect, module: Any) -> None:
     redirect._replace(module, "connect", connect)
 
 
-def _patch_websocket_client(redirect: Redirect, module: Any) -> None:
+def _patch_websocket_client(redirect: Router, module: Any) -> None:
     original = module.WebSocket.connect
 
     def connect(self: Any, url: str, **options: Any) -> Any:
@@ -136,7 +168,7 @@ def _patch_websocket_client(redirect: Redirect, module: Any) -> None:
     redirect._replace(module.WebSocket, "connect", connect)
 
 
-PATCHES: dict[str, Callable[[Redirect, Any], None]] = {
+PATCHES: dict[str, Callable[[Router, Any], None]] = {
     "httpx": _patch_httpx,
     "httpx2": _patch_httpx,
     "aiohttp": _patch_aiohttp,
@@ -148,7 +180,7 @@ PATCHES: dict[str, Callable[[Redirect, Any], None]] = {
 }
 
 
-def guard_sockets(redirect: Redirect, *, block: bool) -> None:
+def guard_sockets(redirect: Router, *, block: bool) -> None:
     """Always: a name lookup of api.openai.com means a library the patches above do not cover,
     so it is refused rather than sent live. With ``block``: refuse every non-loopback connect and
     name lookup, whichever library (or none) tries; the patches give the readable URL first."""
@@ -161,8 +193,8 @@ def guard_sockets(redirect: Redirect, *, block: bool) -> None:
     def check(sock: socket.socket, address: Any) -> None:
         if sock.family in (socket.AF_INET, socket.AF_INET6) and not is_loopback(str(address[0])):
             url = f"tcp://{address[0]}:{address[1]}"
-            redirect._record(Record(time.time(), "socket", "blocked", url))
-            raise NetworkBlocked(f"mockrt: network blocked: a connection to {url[6:]}")
+            message = f"mockrt: network blocked: a connection to {url[6:]}"
+            raise redirect.refuse("socket", url, message)
 
     def guarded_connect(self: socket.socket, address: Any) -> None:
         check(self, address)
@@ -175,15 +207,16 @@ def guard_sockets(redirect: Redirect, *, block: bool) -> None:
     def guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
         name = host.decode() if isinstance(host, bytes) else host
         if isinstance(name, str) and name.lower().rstrip(".") in REDIRECTED_HOSTS:
-            redirect._record(Record(time.time(), "socket", "blocked", f"dns://{name}"))
-            raise NetworkBlocked(
+            raise redirect.refuse(
+                "socket",
+                f"dns://{name}",
                 f"mockrt: {name} was looked up by a client library the redirect does not cover "
                 "(covered: httpx, httpx2, aiohttp, requests, websockets, websocket-client); "
-                "point it at the mock with OPENAI_BASE_URL or MOCKRT_URL (--no-redirect)"
+                "point it at the mock with OPENAI_BASE_URL or MOCKRT_URL (--no-redirect)",
             )
         if block and not is_loopback(name):
-            redirect._record(Record(time.time(), "socket", "blocked", f"dns://{name}"))
-            raise NetworkBlocked(f"mockrt: network blocked: a name lookup of {name}")
+            message = f"mockrt: network blocked: a name lookup of {name}"
+            raise redirect.refuse("socket", f"dns://{name}", message)
         return getaddrinfo(host, *args, **kwargs)
 
     redirect._replace(socket, "getaddrinfo", guarded_getaddrinfo)
