@@ -26,7 +26,7 @@ from aiohttp import web
 
 from mockrt.core.handshake import CloseAfterUpgrade, decide
 from mockrt.core.journal import Journal
-from mockrt.diagnosis.analysis import Connection
+from mockrt.diagnosis.findings import Connection
 from mockrt.serve.redirect import Record
 from mockrt.serve.redirect_hook import hook_env, read_log, to_journal
 from mockrt.serve.server import create_app
