@@ -1,0 +1,166 @@
+"""Running cases against a target: one ``CaseResult`` per case (verdict, reason, rerun command,
+wire log, first mismatch, which alternative matched, whether live agreed), with the live audio
+budget enforced. Verdicts follow Autobahn|Testsuite: OK, NON-STRICT (works but deviates),
+FAILED, UNIMPLEMENTED, plus SKIPPED (with the reason) for cases a target cannot run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from conformance.casefile import Case
+from conformance.driver import execute
+from conformance.invariants import default_schemas_dir, validate_records
+from conformance.runner import Outcome, audio_seconds, case_steps
+from conformance.targets import Target, Targets
+
+__all__ = ["CaseResult", "Verdict", "run_case", "run_cases"]
+
+Verdict = Literal["OK", "NON-STRICT", "FAILED", "UNIMPLEMENTED", "SKIPPED"]
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    target: str
+    verdict: Verdict
+    reason: str = ""
+    rerun: str = ""
+    wire: list[dict[str, Any]] = field(default_factory=list)
+    mismatch: str = ""
+    alternative: str | None = None
+    audio_seconds: float = 0.0
+    connections: int = 0
+    upgraded: bool = False  # some connection of the case was accepted (HTTP 101)
+    refused: bool = False  # the case expected an upgrade and was refused
+
+    @property
+    def agreed(self) -> str:
+        """``yes`` when the target did what the case (and so the mock) expects, ``alternative
+        NAME`` when it did an allowed alternative, ``no`` on a failure, ``-`` when skipped."""
+        if self.verdict == "SKIPPED":
+            return "-"
+        if self.verdict in ("OK", "NON-STRICT"):
+            return "yes" if self.alternative is None else f"alternative {self.alternative}"
+        return "no"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "case": self.case.id,
+            "description": self.case.description,
+            "section": self.case.section,
+            "target": self.target,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "agreed": self.agreed,
+            "alternative": self.alternative,
+            "certainty": self.case.certainty,
+            "rerun": self.rerun,
+            "mismatch": self.mismatch,
+            "audio_seconds": round(self.audio_seconds, 3),
+            "wire": self.wire,
+        }
+
+
+def _invariant_failure(outcome: Outcome, persona: str) -> str | None:
+    frames = [r for r in outcome.wire if "event" in r]
+    found = validate_records(
+        frames,
+        "beta" if persona == "beta" else "ga",
+        default_schemas_dir(),
+        invariants=True,
+        directions=("server",),
+    )
+    return None if not found else f"invariant: {found[0]}"
+
+
+async def _attempt(
+    case: Case, steps: tuple[dict[str, Any], ...] | None, connection: dict[str, Any],
+    targets: Targets,
+) -> tuple[Outcome, str | None]:
+    endpoint = await targets.endpoint(case)
+    outcome = await execute(case_steps(case, steps), connection, endpoint)
+    if not outcome.passed:
+        return outcome, outcome.mismatch
+    if case.invariants:
+        failure = _invariant_failure(outcome, case.persona)
+        if failure is not None:
+            return outcome, failure
+    return outcome, None
+
+
+def _handshakes(outcome: Outcome) -> list[int]:
+    return [int(r["handshake"]["status"]) for r in outcome.wire if "handshake" in r]
+
+
+async def run_case(case: Case, target: Target, targets: Targets) -> CaseResult:
+    """Run one case (and its alternatives while it fails) against ``target``."""
+    result = CaseResult(case, target.name, "SKIPPED", rerun=target.rerun(case.id))
+    skip = target.skip_reason(case)
+    if skip is not None:
+        result.reason = skip
+        return result
+    outcome, failure = await _attempt(case, None, case.connection, targets)
+    first = (outcome, failure)
+    attempts = [outcome]
+    for alternative in case.alternatives if failure is not None else ():
+        connection = {**case.connection, **alternative.get("connection", {})}
+        alt_outcome, alt_failure = await _attempt(
+            case, tuple(alternative["steps"]), connection, targets
+        )
+        attempts.append(alt_outcome)
+        if alt_failure is None:
+            outcome, failure = alt_outcome, None
+            result.alternative = str(alternative["name"])
+            break
+    if failure is not None:
+        outcome, failure = first
+    result.wire = outcome.wire
+    result.audio_seconds = sum(a.audio_seconds for a in attempts)
+    result.connections = sum(len(_handshakes(a)) for a in attempts)
+    result.upgraded = any(101 in _handshakes(a) for a in attempts)
+    result.refused = outcome.refused
+    if failure is None:
+        result.verdict = "OK"
+        result.reason = (
+            "as expected" if result.alternative is None
+            else f"matched the alternative {result.alternative!r}"
+        )
+    else:
+        result.verdict = "FAILED"
+        step = f"step {outcome.step + 1}: " if outcome.step is not None else ""
+        result.mismatch = f"{step}{failure}"
+        result.reason = result.mismatch
+    return result
+
+
+async def run_cases(
+    cases: list[Case],
+    target: Target,
+    *,
+    max_audio_seconds: float | None = None,
+    progress: Callable[[CaseResult], None] | None = None,
+) -> list[CaseResult]:
+    """Run ``cases`` in order; once the next case would pass ``max_audio_seconds`` of audio
+    (counted over the run, alternatives included) it and the rest that send audio are skipped."""
+    results: list[CaseResult] = []
+    spent = 0.0
+    async with Targets(target) as targets:
+        for case in cases:
+            needed = audio_seconds(case)
+            if max_audio_seconds is not None and needed and spent + needed > max_audio_seconds:
+                result = CaseResult(
+                    case, target.name, "SKIPPED",
+                    reason=f"audio budget: {spent:.1f} s spent, this case needs {needed:.1f} s, "
+                    f"--max-audio-seconds {max_audio_seconds:g}",
+                    rerun=target.rerun(case.id),
+                )
+            else:
+                result = await run_case(case, target, targets)
+            spent += result.audio_seconds
+            results.append(result)
+            if progress is not None:
+                progress(result)
+    return results
