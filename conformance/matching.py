@@ -136,6 +136,8 @@ def _match(expected: Any, actual: Any, bindings: Bindings, pointer: str) -> Mism
                     return Mismatch(where, want, actual[key], reason)
                 continue
             if key not in actual:
+                if _may_be_absent(want):
+                    continue
                 return Mismatch(where, want, None, f"missing {key!r} (expected {_short(want)})")
             found_mismatch = _match(want, actual[key], bindings, where)
             if found_mismatch is not None:
@@ -158,6 +160,15 @@ def _match(expected: Any, actual: Any, bindings: Bindings, pointer: str) -> Mism
     if same:
         return None
     return Mismatch(pointer, expected, actual, f"expected {_short(expected)}, got {_short(actual)}")
+
+
+def _may_be_absent(want: Any) -> bool:
+    return (
+        isinstance(want, Mapping)
+        and set(want) == {"<alt>"}
+        and isinstance(want["<alt>"], list)
+        and "<absent>" in want["<alt>"]
+    )
 
 
 def _alternatives(options: Any, actual: Any, bindings: Bindings, pointer: str) -> Mismatch | None:

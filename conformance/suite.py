@@ -72,6 +72,7 @@ def _invariant_failure(outcome: Outcome, persona: str) -> str | None:
         default_schemas_dir(),
         invariants=True,
         directions=("server",),
+        complete=False,
     )
     return None if not found else f"invariant: {found[0]}"
 
