@@ -99,6 +99,7 @@ class _Wire:
                 max_size=None,
                 compression=None,
                 open_timeout=_OPEN_TIMEOUT_S,
+                close_timeout=5,
                 ping_interval=None,
                 proxy=None,
             )
@@ -127,8 +128,8 @@ class _Wire:
         if self.ws is not None:
             ws, self.ws = self.ws, None
             try:
-                await asyncio.wait_for(ws.close(code), 5)
-            except (TimeoutError, ConnectionClosed, OSError):
+                await ws.close(code)  # aborts the transport after close_timeout
+            except (ConnectionClosed, OSError):
                 pass
 
     async def http(self, action: Http) -> HttpReply:

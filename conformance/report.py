@@ -78,7 +78,8 @@ def _squash_audio(lines: list[str]) -> list[str]:
 def format_failure(result: CaseResult) -> list[str]:
     """A failure in a few lines: title, rerun command, first mismatch, wire log."""
     return [
-        f"FAILED {result.case.title}",
+        f"{'KNOWN FAILURE' if result.known else 'FAILED'} {result.case.title}",
+        *([f"  known: {result.known}"] if result.known else []),
         f"  rerun: {result.rerun}",
         f"  first mismatch: {result.mismatch}",
         "  wire log:",
@@ -111,17 +112,22 @@ def summary_lines(results: list[CaseResult]) -> list[str]:
     for r in results:
         sections.setdefault(r.case.section, Counter())[r.verdict] += 1
         titles[r.case.section] = r.case.section_title
+        if r.known:
+            sections[r.case.section]["KNOWN"] += 1
     lines = []
     for section in sorted(sections, key=int):
         c = sections[section]
+        known = f" ({c['KNOWN']} known)" if c["KNOWN"] else ""
         lines.append(
             f"  {section:>2} {titles[section]:<44} passed {c['OK'] + c['NON-STRICT']:>3}  "
-            f"failed {c['FAILED'] + c['UNIMPLEMENTED']:>3}  skipped {c['SKIPPED']:>3}"
+            f"failed {c['FAILED'] + c['UNIMPLEMENTED']:>3}{known}  skipped {c['SKIPPED']:>3}"
         )
     total: Counter[str] = Counter(r.verdict for r in results)
+    known_total = sum(1 for r in results if r.known)
     lines.append(
         f"  {len(results)} case(s): {total['OK'] + total['NON-STRICT']} passed, "
-        f"{total['FAILED'] + total['UNIMPLEMENTED']} failed, {total['SKIPPED']} skipped"
+        f"{total['FAILED'] + total['UNIMPLEMENTED']} failed ({known_total} known), "
+        f"{total['SKIPPED']} skipped"
     )
     return lines
 

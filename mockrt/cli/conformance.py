@@ -56,9 +56,10 @@ def _run(args: argparse.Namespace) -> int:
     warning = meaningless(results)
     if warning:
         print(warning)
-    failures = [r for r in results if r.verdict in ("FAILED", "UNIMPLEMENTED")]
-    for result in failures:
-        print("\n".join(format_failure(result)))
+    failures = [r for r in results if r.failed]
+    for result in results:
+        if result.verdict in ("FAILED", "UNIMPLEMENTED"):
+            print("\n".join(format_failure(result) if result.failed else format_failure(result)[:3]))
     if target.kind != "mock":
         for result in results:
             if result.verdict != "SKIPPED":

@@ -21,7 +21,13 @@ import pytest
 if TYPE_CHECKING:
     from mockrt.serve.testing import MockRealtimeServer
 
-__all__ = ["mockrt_server", "pytest_configure"]
+__all__ = [
+    "mockrt_server",
+    "pytest_addoption",
+    "pytest_collection_modifyitems",
+    "pytest_configure",
+    "pytest_report_header",
+]
 
 ServerFactory = Callable[..., Awaitable["MockRealtimeServer"]]
 
@@ -65,3 +71,11 @@ else:
                 problems.extend(server.problems())
         if problems:
             pytest.fail("mockrt: " + "\n".join(problems), pytrace=False)
+
+
+# The conformance suite as pytest items: ``pytest --rt-target=mock|live|URL -p mockrt``.
+from conformance.pytest_collect import (  # noqa: E402
+    pytest_addoption,
+    pytest_collection_modifyitems,
+    pytest_report_header,
+)
