@@ -50,7 +50,7 @@ def _auth_headers(auth: str, endpoint: Endpoint) -> dict[str, str]:
     return {"Authorization": f"Bearer {auth}"}
 
 
-def _body(raw: bytes) -> Any:
+def _body(raw: bytes | bytearray) -> Any:
     try:
         return json.loads(raw)
     except ValueError:

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Bindings", "Mismatch", "match", "substitute"]
+__all__ = ["Bindings", "Mismatch", "is_placeholder", "match", "substitute"]
 
 Bindings = dict[str, Any]
 
@@ -183,7 +183,9 @@ def _alternatives(options: Any, actual: Any, bindings: Bindings, pointer: str) -
             return None
         first = first or found
     assert first is not None
-    return Mismatch(pointer, options, actual, f"none of {len(options)} alternatives: {first.reason}")
+    return Mismatch(
+        pointer, options, actual, f"none of {len(options)} alternatives: {first.reason}"
+    )
 
 
 def substitute(value: Any, bindings: Bindings) -> Any:

@@ -15,7 +15,7 @@ import pytest
 
 if TYPE_CHECKING:
     from conformance.casefile import Case
-    from conformance.suite import CaseResult
+    from conformance.results import CaseResult
     from conformance.targets import Target
 
 __all__ = [
@@ -40,11 +40,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "or a ws:// / wss:// URL",
     )
     group.addoption(
-        "--rt-cases", action="append", default=None, metavar="GLOB",
+        "--rt-cases",
+        action="append",
+        default=None,
+        metavar="GLOB",
         help="only these case ids, sections or description globs (repeatable)",
     )
     group.addoption(
-        "--rt-max-audio-seconds", type=float, default=None, metavar="N",
+        "--rt-max-audio-seconds",
+        type=float,
+        default=None,
+        metavar="N",
         help="stop sending audio after N seconds in total (default 120 for live)",
     )
     group.addoption("--rt-case-dir", default=None, help="a folder of case files to use instead")
@@ -102,9 +108,10 @@ class ConformanceFailure(Exception):
 
 
 class ConformanceSuite(pytest.Collector):
-    def collect(self) -> Iterable[CaseItem]:  # type: ignore[override]
-        return [CaseItem.from_parent(self, name=case.title, case=case) for case in
-                _cases(self.config)]
+    def collect(self) -> Iterable[CaseItem]:
+        return [
+            CaseItem.from_parent(self, name=case.title, case=case) for case in _cases(self.config)
+        ]
 
 
 class CaseItem(pytest.Item):
@@ -137,7 +144,7 @@ class CaseItem(pytest.Item):
         if result.failed:
             raise ConformanceFailure(result)
 
-    def repr_failure(  # type: ignore[override]
+    def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str:
         if isinstance(excinfo.value, ConformanceFailure):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.casefile import id_key
-from conformance.suite import CaseResult
+from conformance.results import CaseResult
 
 __all__ = [
     "format_failure",

@@ -250,12 +250,15 @@ class _State:
             fmt = str(value.get("format", "pcm"))
             raw = audio.render(value)
             for chunk in audio.chunks(raw, fmt, float(value.get("chunk_ms", 100))):
-                event = {"type": "input_audio_buffer.append", "audio": base64.b64encode(chunk)}
-                text = json.dumps({**event, "audio": event["audio"].decode("ascii")})
+                payload = base64.b64encode(chunk).decode("ascii")
+                text = json.dumps({"type": "input_audio_buffer.append", "audio": payload})
                 yield Send(text=text)
                 self.out.audio_bytes[fmt] = self.out.audio_bytes.get(fmt, 0) + len(chunk)
-                self.log("client", event={"type": "input_audio_buffer.append", "audio": "..."},
-                         bytes=len(chunk))
+                self.log(
+                    "client",
+                    event={"type": "input_audio_buffer.append", "audio": "..."},
+                    bytes=len(chunk),
+                )
         elif kind == "expect":
             yield from self.expect(index, step, list(value))
         elif kind == "quiet":
@@ -282,13 +285,22 @@ class _State:
         reply = yield action
         assert isinstance(reply, Handshake)
         self.connects += 1
-        self.log("server", handshake={"status": reply.status, "body": reply.body,
-                                      "subprotocol": reply.subprotocol})
+        self.log(
+            "server",
+            handshake={
+                "status": reply.status,
+                "body": reply.body,
+                "subprotocol": reply.subprotocol,
+            },
+        )
         expected = (following or {}).get("handshake", {"status": 101})
         if reply.status == 101:
             self.open, self.closed = True, None
-        found = match(expected, {"status": reply.status, "body": reply.body,
-                                 "subprotocol": reply.subprotocol}, self.out.bindings)
+        found = match(
+            expected,
+            {"status": reply.status, "body": reply.body, "subprotocol": reply.subprotocol},
+            self.out.bindings,
+        )
         if found is not None:
             if reply.status != 101 and expected.get("status") == 101 and self.connects == 1:
                 self.out.refused = True
@@ -296,12 +308,16 @@ class _State:
 
     def http(self, index: int, value: dict[str, Any]) -> Generator[Action, Reply, None]:
         reply = yield Http(
-            str(value["method"]), str(value["path"]), value.get("body"),
+            str(value["method"]),
+            str(value["path"]),
+            value.get("body"),
             str(value.get("auth", "key")),
         )
         assert isinstance(reply, HttpReply)
-        self.log("client", http={"method": value["method"], "path": value["path"],
-                                 "body": value.get("body")})
+        self.log(
+            "client",
+            http={"method": value["method"], "path": value["path"], "body": value.get("body")},
+        )
         self.log("server", http={"status": reply.status, "body": reply.body})
         want: dict[str, Any] = {"status": value["status"]}
         if "response" in value:
@@ -330,10 +346,13 @@ class _State:
             self.need_open(index, f"receive {_describe(pending[0])}")
             got = yield from self.receive(index, timeout)
             if got.kind == "timeout":
-                raise _Failed(index, f"no frame within {timeout} ms; expected {_describe(pending[0])}")
+                raise _Failed(
+                    index, f"no frame within {timeout} ms; expected {_describe(pending[0])}"
+                )
             if got.kind == "close":
-                raise _Failed(index, f"closed {got.code} {got.reason!r}; expected "
-                                     f"{_describe(pending[0])}")
+                raise _Failed(
+                    index, f"closed {got.code} {got.reason!r}; expected {_describe(pending[0])}"
+                )
             frame = _frame(got.text) if got.kind == "text" else got.text
             kind = frame.get("type") if isinstance(frame, dict) else None
             if kind in ignore:
@@ -383,7 +402,8 @@ class _State:
                 raise _Failed(index, f"expected the close, got {_describe(frame)}")
         if self.closed is None:
             raise _Failed(index, "expected the server's close; the connection is not open")
-        found = match(want, {"code": self.closed.code, "reason": self.closed.reason},
-                      self.out.bindings)
+        found = match(
+            want, {"code": self.closed.code, "reason": self.closed.reason}, self.out.bindings
+        )
         if found is not None:
             raise _Failed(index, f"close {found}")

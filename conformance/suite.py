@@ -7,72 +7,20 @@ FAILED, UNIMPLEMENTED, plus SKIPPED (with the reason) for cases a target cannot 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 
 from conformance.casefile import Case
 from conformance.driver import execute
 from conformance.invariants import default_schemas_dir, validate_records
+from conformance.results import CaseResult
 from conformance.runner import Outcome, audio_seconds, case_steps
 from conformance.targets import Target, Targets
 
-__all__ = ["CaseResult", "Verdict", "known_failures", "run_case", "run_cases"]
-
-Verdict = Literal["OK", "NON-STRICT", "FAILED", "UNIMPLEMENTED", "SKIPPED"]
-
-
-@dataclass
-class CaseResult:
-    case: Case
-    target: str
-    verdict: Verdict
-    reason: str = ""
-    rerun: str = ""
-    wire: list[dict[str, Any]] = field(default_factory=list)
-    mismatch: str = ""
-    alternative: str | None = None
-    audio_seconds: float = 0.0
-    connections: int = 0
-    upgraded: bool = False  # some connection of the case was accepted (HTTP 101)
-    refused: bool = False  # the case expected an upgrade and was refused
-    known: str = ""  # the xfail map's reason when this failure is a known one
-
-    @property
-    def failed(self) -> bool:
-        """A failure that fails the run (known failures do not)."""
-        return self.verdict in ("FAILED", "UNIMPLEMENTED") and not self.known
-
-    @property
-    def agreed(self) -> str:
-        """``yes`` when the target did what the case (and so the mock) expects, ``alternative
-        NAME`` when it did an allowed alternative, ``no`` on a failure, ``-`` when skipped."""
-        if self.verdict == "SKIPPED":
-            return "-"
-        if self.verdict in ("OK", "NON-STRICT"):
-            return "yes" if self.alternative is None else f"alternative {self.alternative}"
-        return "no"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "case": self.case.id,
-            "description": self.case.description,
-            "section": self.case.section,
-            "target": self.target,
-            "verdict": self.verdict,
-            "reason": self.reason,
-            "agreed": self.agreed,
-            "alternative": self.alternative,
-            "certainty": self.case.certainty,
-            "rerun": self.rerun,
-            "mismatch": self.mismatch,
-            "known_failure": self.known or None,
-            "audio_seconds": round(self.audio_seconds, 3),
-            "wire": self.wire,
-        }
+__all__ = ["known_failures", "run_case", "run_cases"]
 
 
 @cache
@@ -80,8 +28,10 @@ def known_failures() -> dict[str, dict[str, str]]:
     """``conformance/xfail.yaml``: target kind -> case id -> why it fails there."""
     text = resources.files("conformance").joinpath("xfail.yaml").read_text("utf-8")
     data = yaml.safe_load(text) or {}
-    return {kind: {str(k): " ".join(str(v).split()) for k, v in cases.items()}
-            for kind, cases in data.items()}
+    return {
+        kind: {str(k): " ".join(str(v).split()) for k, v in cases.items()}
+        for kind, cases in data.items()
+    }
 
 
 def _invariant_failure(outcome: Outcome, persona: str) -> str | None:
@@ -98,7 +48,9 @@ def _invariant_failure(outcome: Outcome, persona: str) -> str | None:
 
 
 async def _attempt(
-    case: Case, steps: tuple[dict[str, Any], ...] | None, connection: dict[str, Any],
+    case: Case,
+    steps: tuple[dict[str, Any], ...] | None,
+    connection: dict[str, Any],
     targets: Targets,
 ) -> tuple[Outcome, str | None]:
     endpoint = await targets.endpoint(case)
@@ -146,7 +98,8 @@ async def run_case(case: Case, target: Target, targets: Targets) -> CaseResult:
     if failure is None:
         result.verdict = "OK"
         result.reason = (
-            "as expected" if result.alternative is None
+            "as expected"
+            if result.alternative is None
             else f"matched the alternative {result.alternative!r}"
         )
     else:
@@ -184,7 +137,9 @@ async def run_cases(
             needed = audio_seconds(case)
             if max_audio_seconds is not None and needed and spent + needed > max_audio_seconds:
                 result = CaseResult(
-                    case, target.name, "SKIPPED",
+                    case,
+                    target.name,
+                    "SKIPPED",
                     reason=f"audio budget: {spent:.1f} s spent, this case needs {needed:.1f} s, "
                     f"--max-audio-seconds {max_audio_seconds:g}",
                     rerun=target.rerun(case.id),

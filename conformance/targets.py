@@ -109,8 +109,9 @@ class Targets:
         if self.target.kind != "mock":
             return self.target.endpoint()
         server = await self.server(case)
-        return Endpoint(f"ws://127.0.0.1:{server.port}", f"http://127.0.0.1:{server.port}",
-                        server.api_key)
+        return Endpoint(
+            f"ws://127.0.0.1:{server.port}", f"http://127.0.0.1:{server.port}", server.api_key
+        )
 
     async def server(self, case: Case) -> MockRealtimeServer:
         """The mock that serves ``case`` (started on first use)."""

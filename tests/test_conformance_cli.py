@@ -38,8 +38,18 @@ def test_a_run_against_the_mock_passes_and_writes_junit_and_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     junit, report = tmp_path / "c.xml", tmp_path / "c.json"
-    code, out = run(capsys, "conformance", "--cases", "3.1", "--cases", "10",
-                    "--junit", str(junit), "--json", str(report))
+    code, out = run(
+        capsys,
+        "conformance",
+        "--cases",
+        "3.1",
+        "--cases",
+        "10",
+        "--junit",
+        str(junit),
+        "--json",
+        str(report),
+    )
     assert code == 0, out
     assert "10 Ephemeral keys" in out and "8 case(s): 8 passed, 0 failed" in out
     suites = ET.parse(junit).getroot().findall("testsuite")
@@ -63,8 +73,10 @@ def test_a_failure_prints_the_rerun_command_the_first_mismatch_and_the_wire_log(
     assert code == 1
     assert "FAILED 1.1 session.created names the wrong object" in out
     assert "rerun: mockrt conformance --target mock --cases 1.1" in out
-    assert ("first mismatch: step 2: frame session.created /session/object: expected "
-            "'realtime.session', got 'realtime.transcription_session'") in out
+    assert (
+        "first mismatch: step 2: frame session.created /session/object: expected "
+        "'realtime.session', got 'realtime.transcription_session'"
+    ) in out
     assert "<< HTTP 101" in out and '<< {"type": "session.created"' in out
     failure = ET.parse(junit).getroot().find("testsuite/testcase/failure")
     assert failure is not None and "/session/object" in (failure.get("message") or "")
@@ -112,8 +124,18 @@ def test_live_prints_its_budget_first_and_reports_agreement(
 
     if not os.environ.get("OPENAI_API_KEY"):
         pytest.skip("live target needs OPENAI_API_KEY (costs a few cents: see README)")
-    code, out = run(capsys, "conformance", "--target", "live", "--cases", "2", "--cases", "3.1",
-                    "--max-audio-seconds", "10")
+    code, out = run(
+        capsys,
+        "conformance",
+        "--target",
+        "live",
+        "--cases",
+        "2",
+        "--cases",
+        "3.1",
+        "--max-audio-seconds",
+        "10",
+    )
     assert out.startswith("live budget: ")
     assert "agreed:" in out
     assert code in (0, 1)

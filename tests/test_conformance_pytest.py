@@ -24,32 +24,47 @@ cases:
 
 def test_cases_are_collected_as_items_with_readable_ids(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess(
-        "--rt-target=mock", "--rt-cases=3.1", "--rt-cases=2.4", "-p", "mockrt", "-v",
-        "-p", "no:cacheprovider",
+        "--rt-target=mock",
+        "--rt-cases=3.1",
+        "--rt-cases=2.4",
+        "-p",
+        "mockrt",
+        "-v",
+        "-p",
+        "no:cacheprovider",
     )
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines([
-        "mockrt conformance target: mock",
-        "*mockrt-conformance::2.4 session.updated keeps the session id of session.created PASSED*",
-        "*mockrt-conformance::3.1 realtime session.update on a transcription session is "
-        "rejected PASSED*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "mockrt conformance target: mock",
+            "*mockrt-conformance::2.4 session.updated keeps the session id of session.created "
+            "PASSED*",
+            "*mockrt-conformance::3.1 realtime session.update on a transcription session is "
+            "rejected PASSED*",
+        ]
+    )
 
 
 def test_a_failing_case_shows_its_wire_log_and_first_mismatch(pytester: pytest.Pytester) -> None:
     cases = pytester.mkdir("cases")
     (cases / "03-wrong.yaml").write_text(WRONG_CASE)
     result = pytester.runpytest_subprocess(
-        "--rt-target=mock", f"--rt-case-dir={cases}", "-p", "mockrt", "-p", "no:cacheprovider",
+        "--rt-target=mock",
+        f"--rt-case-dir={cases}",
+        "-p",
+        "mockrt",
+        "-p",
+        "no:cacheprovider",
     )
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "FAILED 3.1 an unknown event type gets the wrong code",
-        "  rerun: mockrt conformance --target mock --cases 3.1",
-        "  first mismatch: step 4: frame error /error/code: expected 'unknown_parameter', "
-        "got 'invalid_value'*",
-        "  wire log:",
-        "    << HTTP 101",
-        '    >> {"type": "no.such.event"}',
-    ])
-
+    result.stdout.fnmatch_lines(
+        [
+            "FAILED 3.1 an unknown event type gets the wrong code",
+            "  rerun: mockrt conformance --target mock --cases 3.1",
+            "  first mismatch: step 4: frame error /error/code: expected 'unknown_parameter', "
+            "got 'invalid_value'*",
+            "  wire log:",
+            "    << HTTP 101",
+            '    >> {"type": "no.such.event"}',
+        ]
+    )

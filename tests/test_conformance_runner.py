@@ -86,8 +86,15 @@ def test_substitute_sends_bound_ids_back() -> None:
 
 
 def a_case(steps: list[dict[str, Any]]) -> Case:
-    return Case("9.99", "x is y", "9", "t", (Source("docs/protocol.md §6", "2026-11"),),
-                "confirmed", tuple(steps))
+    return Case(
+        "9.99",
+        "x is y",
+        "9",
+        "t",
+        (Source("docs/protocol.md §6", "2026-11"),),
+        "confirmed",
+        tuple(steps),
+    )
 
 
 def drive(case: Case, replies: list[Any]) -> tuple[Outcome, list[Any]]:
@@ -108,17 +115,22 @@ def frame(event: dict[str, Any]) -> Received:
 
 
 def test_the_runner_connects_sends_and_matches_without_a_socket() -> None:
-    case = a_case([
-        {"expect": [{"type": "session.created", "session": {"id": "<id:s>"}}]},
-        {"send": {"type": "input_audio_buffer.clear"}},
-        {"expect": [{"type": "input_audio_buffer.cleared"}]},
-    ])
-    outcome, actions = drive(case, [
-        Handshake(101),
-        frame({"type": "session.created", "session": {"id": "sess_1"}}),
-        None,
-        frame({"type": "input_audio_buffer.cleared", "event_id": "event_1"}),
-    ])
+    case = a_case(
+        [
+            {"expect": [{"type": "session.created", "session": {"id": "<id:s>"}}]},
+            {"send": {"type": "input_audio_buffer.clear"}},
+            {"expect": [{"type": "input_audio_buffer.cleared"}]},
+        ]
+    )
+    outcome, actions = drive(
+        case,
+        [
+            Handshake(101),
+            frame({"type": "session.created", "session": {"id": "sess_1"}}),
+            None,
+            frame({"type": "input_audio_buffer.cleared", "event_id": "event_1"}),
+        ],
+    )
     assert outcome.passed, outcome.mismatch
     assert isinstance(actions[0], Connect) and actions[0].query == {"intent": "transcription"}
     assert isinstance(actions[1], Receive)
@@ -132,10 +144,13 @@ def test_the_runner_connects_sends_and_matches_without_a_socket() -> None:
 
 def test_the_first_mismatch_names_the_step_and_the_pointer() -> None:
     case = a_case([{"expect": [{"type": "error", "error": {"code": "invalid_value"}}]}])
-    outcome, _ = drive(case, [
-        Handshake(101),
-        frame({"type": "error", "error": {"code": "unknown_parameter"}}),
-    ])
+    outcome, _ = drive(
+        case,
+        [
+            Handshake(101),
+            frame({"type": "error", "error": {"code": "unknown_parameter"}}),
+        ],
+    )
     assert not outcome.passed
     assert outcome.step == 1
     assert "/error/code: expected 'invalid_value', got 'unknown_parameter'" in outcome.mismatch
@@ -157,11 +172,14 @@ def test_a_timeout_while_expecting_is_a_mismatch() -> None:
 
 def test_quiet_fails_on_any_frame_that_is_not_ignored() -> None:
     case = a_case([{"quiet": 100, "ignore": ["rate_limits.updated"]}])
-    outcome, _ = drive(case, [
-        Handshake(101),
-        frame({"type": "rate_limits.updated"}),
-        frame({"type": "conversation.created"}),
-    ])
+    outcome, _ = drive(
+        case,
+        [
+            Handshake(101),
+            frame({"type": "rate_limits.updated"}),
+            frame({"type": "conversation.created"}),
+        ],
+    )
     assert not outcome.passed and "expected no frame for 100 ms" in outcome.mismatch
 
 
@@ -193,8 +211,15 @@ def record(direction: str, event: Any) -> dict[str, Any]:
 def test_invariants_catch_a_result_before_its_commit_and_a_wrong_previous_item() -> None:
     stream = [
         record("server", {"type": "session.created", "event_id": "e0", "session": {}}),
-        record("server", {"type": "input_audio_buffer.committed", "event_id": "e1",
-                          "item_id": "item_b", "previous_item_id": "item_zzz"}),
+        record(
+            "server",
+            {
+                "type": "input_audio_buffer.committed",
+                "event_id": "e1",
+                "item_id": "item_b",
+                "previous_item_id": "item_zzz",
+            },
+        ),
     ]
     found = validate_records(stream, invariants=True, directions=("server",), complete=False)
     rules = {v.rule for v in found}
@@ -202,9 +227,17 @@ def test_invariants_catch_a_result_before_its_commit_and_a_wrong_previous_item()
 
 
 def test_invariants_catch_an_error_echoing_an_event_id_nobody_sent() -> None:
-    error = {"type": "error", "event_id": "e1", "error": {
-        "type": "invalid_request_error", "code": "x", "message": "m", "param": None,
-        "event_id": "never_sent"}}
+    error = {
+        "type": "error",
+        "event_id": "e1",
+        "error": {
+            "type": "invalid_request_error",
+            "code": "x",
+            "message": "m",
+            "param": None,
+            "event_id": "never_sent",
+        },
+    }
     stream = [
         record("client", {"type": "input_audio_buffer.commit", "event_id": "c1"}),
         record("server", error),
@@ -218,10 +251,24 @@ def test_invariants_catch_an_error_echoing_an_event_id_nobody_sent() -> None:
 
 def test_invariants_catch_a_speech_stopped_for_another_item() -> None:
     stream = [
-        record("server", {"type": "input_audio_buffer.speech_started", "event_id": "e1",
-                          "audio_start_ms": 0, "item_id": "item_a"}),
-        record("server", {"type": "input_audio_buffer.speech_stopped", "event_id": "e2",
-                          "audio_end_ms": 900, "item_id": "item_b"}),
+        record(
+            "server",
+            {
+                "type": "input_audio_buffer.speech_started",
+                "event_id": "e1",
+                "audio_start_ms": 0,
+                "item_id": "item_a",
+            },
+        ),
+        record(
+            "server",
+            {
+                "type": "input_audio_buffer.speech_stopped",
+                "event_id": "e2",
+                "audio_end_ms": 900,
+                "item_id": "item_b",
+            },
+        ),
     ]
     rules = {v.rule for v in validate_records(stream, invariants=True, directions=("server",))}
     assert "invariant:one-item-per-turn" in rules

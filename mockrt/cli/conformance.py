@@ -21,7 +21,8 @@ from conformance.report import (
     write_json,
     write_junit,
 )
-from conformance.suite import CaseResult, run_cases
+from conformance.results import CaseResult
+from conformance.suite import run_cases
 from conformance.targets import parse_target
 
 __all__ = ["register"]
@@ -30,7 +31,8 @@ _MARK = {"OK": ".", "NON-STRICT": "n", "FAILED": "F", "UNIMPLEMENTED": "U", "SKI
 
 
 def _progress(result: CaseResult) -> None:
-    print(_MARK[result.verdict], end="", file=sys.stderr, flush=True)
+    mark = "x" if result.known else _MARK[result.verdict]
+    print(mark, end="", file=sys.stderr, flush=True)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -59,7 +61,9 @@ def _run(args: argparse.Namespace) -> int:
     failures = [r for r in results if r.failed]
     for result in results:
         if result.verdict in ("FAILED", "UNIMPLEMENTED"):
-            print("\n".join(format_failure(result) if result.failed else format_failure(result)[:3]))
+            print(
+                "\n".join(format_failure(result) if result.failed else format_failure(result)[:3])
+            )
     if target.kind != "mock":
         for result in results:
             if result.verdict != "SKIPPED":
