@@ -5,8 +5,12 @@ cases a target can run (skips name their reason).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Literal
@@ -18,7 +22,7 @@ from mockrt.core.ids import RandomIds
 from mockrt.core.options import Options
 from mockrt.serve.testing import TEST_API_KEY, MockRealtimeServer
 
-__all__ = ["LIVE_URL", "Endpoint", "Target", "Targets", "parse_target"]
+__all__ = ["LIVE_URL", "Endpoint", "Target", "Targets", "parse_target", "serve_in_thread"]
 
 LIVE_URL = "wss://api.openai.com"
 Kind = Literal["mock", "live", "url"]
@@ -127,3 +131,30 @@ class Targets:
             )
             self._servers[key] = await server.start()
         return self._servers[key]
+
+
+@contextmanager
+def serve_in_thread() -> Iterator[MockRealtimeServer]:
+    """The mock on its own event loop in a daemon thread, for synchronous clients (the
+    hypothesis state machine); stopped on exit."""
+    loop = asyncio.new_event_loop()
+    server = MockRealtimeServer.from_options(ids=RandomIds)
+    ready = threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(server.start())
+        ready.set()
+        loop.run_forever()
+        loop.run_until_complete(server.stop())
+        loop.close()
+
+    thread = threading.Thread(target=serve, name="mockrt-conformance-mock", daemon=True)
+    thread.start()
+    if not ready.wait(30):
+        raise RuntimeError("the in-process mock did not start within 30 s")
+    try:
+        yield server
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(30)

@@ -3,8 +3,6 @@ machine being synchronous) and keeps the invariants; a violation becomes a case 
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -13,32 +11,13 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from conformance.casefile import load_file
 from conformance.machine import PROFILES, awaiting, case_file, machine_for
-from mockrt.serve.testing import MockRealtimeServer
+from conformance.targets import serve_in_thread
 
 
 @pytest.fixture
 def mock_url() -> Iterator[tuple[str, str]]:
-    """A mock on its own event loop in a thread."""
-    loop = asyncio.new_event_loop()
-    server = MockRealtimeServer.from_options()
-    ready = threading.Event()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(server.start())
-        ready.set()
-        loop.run_forever()
-        loop.run_until_complete(server.stop())
-        loop.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert ready.wait(30)
-    try:
+    with serve_in_thread() as server:
         yield server.url, server.api_key
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(30)
 
 
 def test_the_mock_keeps_the_invariants_under_drawn_event_sequences(

@@ -118,6 +118,17 @@ def register(subparsers: Any) -> None:
         help="the persona a URL target serves (cases for the other persona are skipped)",
     )
     parser.add_argument("--api-key", default=None, help="key for live/URL (default OPENAI_API_KEY)")
+    parser.add_argument(
+        "--explore",
+        nargs="?",
+        const="dev",
+        choices=["dev", "ci"],
+        default=None,
+        metavar="PROFILE",
+        help="instead of the cases, drive the target with hypothesis-drawn event sequences "
+        "(dev: 50 examples, ci: 5) and check the invariants after every step; live always uses "
+        "the small bounded live profile; a failure prints a case file",
+    )
     parser.add_argument("--case-dir", type=Path, default=None, help=argparse.SUPPRESS)
     parser.set_defaults(func=_main)
 
@@ -125,4 +136,40 @@ def register(subparsers: Any) -> None:
 def _main(args: argparse.Namespace) -> int:
     if args.max_audio_seconds is None and args.target == "live":
         args.max_audio_seconds = 120.0
+    if args.explore:
+        return _explore(args)
     return _run(args)
+
+
+def _explore(args: argparse.Namespace) -> int:
+    """The hypothesis state machine against the target (needs the ``test`` extra)."""
+    try:
+        from hypothesis.stateful import run_state_machine_as_test
+
+        from conformance.machine import PROFILES, machine_for
+    except ImportError as exc:
+        print(f"mockrt conformance --explore needs the test extra: {exc}", file=sys.stderr)
+        return 2
+    target = parse_target(args.target, args.api_key, args.persona)
+    if target.kind == "live" and not target.key:
+        print("SKIPPED: the live target needs OPENAI_API_KEY; nothing was sent.")
+        return 0
+    profile = "live" if target.kind == "live" else args.explore
+    print(f"exploring {target.name} with the hypothesis profile {profile!r}", file=sys.stderr)
+
+    def explore(url: str, key: str) -> int:
+        try:
+            run_state_machine_as_test(machine_for(url, key, profile), settings=PROFILES[profile])
+        except AssertionError as exc:
+            print(f"FAILED: {exc}")
+            return 1
+        print(f"OK: the invariants held ({profile} profile)")
+        return 0
+
+    if target.kind == "mock":
+        from conformance.targets import serve_in_thread
+
+        with serve_in_thread() as server:
+            return explore(server.url, server.api_key)
+    endpoint = target.endpoint()
+    return explore(f"{endpoint.ws_base}/v1/realtime?intent=transcription", endpoint.key)
