@@ -21,13 +21,7 @@ import pytest
 if TYPE_CHECKING:
     from mockrt.serve.testing import MockRealtimeServer
 
-__all__ = [
-    "mockrt_server",
-    "pytest_addoption",
-    "pytest_collection_modifyitems",
-    "pytest_configure",
-    "pytest_report_header",
-]
+__all__ = ["mockrt_server", "pytest_configure"]
 
 ServerFactory = Callable[..., Awaitable["MockRealtimeServer"]]
 
@@ -73,8 +67,9 @@ else:
             pytest.fail("mockrt: " + "\n".join(problems), pytrace=False)
 
 
-# The conformance suite as pytest items: ``pytest --rt-target=mock|live|URL -p mockrt``.
-from conformance.pytest_collect import (  # noqa: E402
+# The conformance suite as pytest items: ``pytest --rt-target=mock|live|URL -p mockrt``
+# (hooks found by name; their home is conformance.pytest_collect).
+from conformance.pytest_collect import (  # noqa: E402, F401
     pytest_addoption,
     pytest_collection_modifyitems,
     pytest_report_header,
