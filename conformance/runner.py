@@ -33,6 +33,7 @@ __all__ = [
     "audio_seconds",
     "case_steps",
     "run_steps",
+    "step_label",
 ]
 
 DEFAULT_TIMEOUT_MS = 10_000  # live: commit -> completed takes 0.5-0.8 s (docs/protocol.md §7)
@@ -159,7 +160,16 @@ def case_steps(case: Case, steps: tuple[dict[str, Any], ...] | None = None) -> l
     if any("connect" in s for s in chosen) or all("http" in s or "wait" in s for s in chosen):
         return chosen
     at = next((i for i, s in enumerate(chosen) if "http" not in s), len(chosen))
-    return [*chosen[:at], {"connect": {}}, *chosen[at:]]
+    return [*chosen[:at], {"connect": {}, "implicit": True}, *chosen[at:]]
+
+
+def step_label(steps: list[dict[str, Any]], index: int | None) -> str:
+    """``step N`` as the case file counts (from 1), or ``connecting`` for the implicit one."""
+    if index is None:
+        return "after the steps"
+    if steps[index].get("implicit"):
+        return "connecting"
+    return f"step {index + 1 - sum(1 for s in steps[:index] if s.get('implicit'))}"
 
 
 def audio_seconds(case: Case) -> float:

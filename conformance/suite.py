@@ -17,7 +17,7 @@ from conformance.casefile import Case
 from conformance.driver import execute
 from conformance.invariants import default_schemas_dir, validate_records
 from conformance.results import CaseResult
-from conformance.runner import Outcome, audio_seconds, case_steps
+from conformance.runner import Outcome, audio_seconds, case_steps, step_label
 from conformance.targets import Target, Targets
 
 __all__ = ["known_failures", "run_case", "run_cases"]
@@ -54,9 +54,10 @@ async def _attempt(
     targets: Targets,
 ) -> tuple[Outcome, str | None]:
     endpoint = await targets.endpoint(case)
-    outcome = await execute(case_steps(case, steps), connection, endpoint)
+    planned = case_steps(case, steps)
+    outcome = await execute(planned, connection, endpoint)
     if not outcome.passed:
-        return outcome, outcome.mismatch
+        return outcome, f"{step_label(planned, outcome.step)}: {outcome.mismatch}"
     if case.invariants:
         failure = _invariant_failure(outcome, case.persona)
         if failure is not None:
@@ -104,9 +105,7 @@ async def run_case(case: Case, target: Target, targets: Targets) -> CaseResult:
         )
     else:
         result.verdict = "FAILED"
-        step = f"step {outcome.step + 1}: " if outcome.step is not None else ""
-        result.mismatch = f"{step}{failure}"
-        result.reason = result.mismatch
+        result.mismatch = result.reason = failure
     known = known_failures().get(target.kind, {}).get(case.id)
     if known is not None:
         if result.verdict == "FAILED":

@@ -74,7 +74,7 @@ def test_a_failure_prints_the_rerun_command_the_first_mismatch_and_the_wire_log(
     assert "FAILED 1.1 session.created names the wrong object" in out
     assert "rerun: mockrt conformance --target mock --cases 1.1" in out
     assert (
-        "first mismatch: step 2: frame session.created /session/object: expected "
+        "first mismatch: step 1: frame session.created /session/object: expected "
         "'realtime.session', got 'realtime.transcription_session'"
     ) in out
     assert "<< HTTP 101" in out and '<< {"type": "session.created"' in out

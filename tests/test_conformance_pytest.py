@@ -61,7 +61,7 @@ def test_a_failing_case_shows_its_wire_log_and_first_mismatch(pytester: pytest.P
         [
             "FAILED 3.1 an unknown event type gets the wrong code",
             "  rerun: mockrt conformance --target mock --cases 3.1",
-            "  first mismatch: step 4: frame error /error/code: expected 'unknown_parameter', "
+            "  first mismatch: step 3: frame error /error/code: expected 'unknown_parameter', "
             "got 'invalid_value'*",
             "  wire log:",
             "    << HTTP 101",
