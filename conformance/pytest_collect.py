@@ -25,9 +25,12 @@ __all__ = [
     "pytest_addoption",
     "pytest_collection_modifyitems",
     "pytest_report_header",
+    "pytest_sessionfinish",
+    "pytest_terminal_summary",
 ]
 
 _SPENT = pytest.StashKey[list[float]]()
+_RESULTS = pytest.StashKey[list["CaseResult"]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -99,6 +102,27 @@ def pytest_collection_modifyitems(
     items.extend(suite.collect())
 
 
+def _meaningless(config: pytest.Config) -> str | None:
+    results = config.stash.get(_RESULTS, [])
+    if not results:
+        return None
+    from conformance.report import meaningless
+
+    return meaningless(results)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A run whose passes say nothing (every connection refused) fails."""
+    if _meaningless(session.config) and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    warning = _meaningless(config)
+    if warning:
+        terminalreporter.write_line(warning, red=True, bold=True)
+
+
 class ConformanceFailure(Exception):
     """A case failed; carries its result for the report."""
 
@@ -137,6 +161,7 @@ class CaseItem(pytest.Item):
 
         result = asyncio.run(run())
         spent[0] += result.audio_seconds
+        self.config.stash.setdefault(_RESULTS, []).append(result)
         if result.verdict == "SKIPPED":
             pytest.skip(result.reason)
         if result.known:

@@ -93,12 +93,14 @@ def meaningless(results: list[CaseResult]) -> str | None:
     ran = [r for r in results if r.verdict != "SKIPPED"]
     if not ran:
         return "every case was skipped: nothing was checked"
-    if any(r.upgraded for r in ran):
-        return None
+    if any(r.upgraded for r in ran) or not any(r.refused for r in ran):
+        return None  # some socket opened, or only refusals were expected (e.g. case 1.2)
     statuses = Counter(
         rec["handshake"]["status"] for r in ran for rec in r.wire if "handshake" in rec
     )
-    shown = ", ".join(f"HTTP {s} x{n}" for s, n in statuses.most_common())
+    shown = ", ".join(
+        f"{'no connection' if s == 0 else f'HTTP {s}'} x{n}" for s, n in statuses.most_common()
+    )
     return (
         f"MEANINGLESS RUN: no connection was accepted ({shown}); the passes say nothing. "
         "Check the URL and the key."

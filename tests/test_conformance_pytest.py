@@ -68,3 +68,17 @@ def test_a_failing_case_shows_its_wire_log_and_first_mismatch(pytester: pytest.P
             '    >> {"type": "no.such.event"}',
         ]
     )
+
+
+def test_a_run_where_no_connection_opens_says_it_is_meaningless(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess(
+        "--rt-target=ws://127.0.0.1:9/v1/realtime",
+        "--rt-cases=2.1",
+        "-p",
+        "mockrt",
+        "-p",
+        "no:cacheprovider",
+    )
+    result.assert_outcomes(failed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["MEANINGLESS RUN: no connection was accepted (no connection x1)*"])

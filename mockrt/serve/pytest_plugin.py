@@ -73,4 +73,6 @@ from conformance.pytest_collect import (  # noqa: E402, F401
     pytest_addoption,
     pytest_collection_modifyitems,
     pytest_report_header,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
 )
