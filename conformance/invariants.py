@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockrt.contract import schema
 from mockrt.contract.schema import Direction, Persona
+from mockrt.contract.validator import validator_for
 
 __all__ = [
     "FIRST_EVENT",
@@ -149,7 +149,7 @@ def validate_records(
             found.append(FrameViolation(index, direction, label, "", *problem))
             continue
         side: Direction = "client" if direction == "client" else "server"
-        validator = schema.validator_for(persona, side, directory)
+        validator = validator_for(persona, side, directory)
         for v in validator.validate(event):
             found.append(FrameViolation(index, direction, label, v.pointer, v.message, v.rule))
         if direction == "server":
