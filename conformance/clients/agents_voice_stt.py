@@ -58,14 +58,20 @@ async def run(target: Target, audio: Audio, plan: Plan) -> ClientRun:
     )
 
     async def listen(result: Any) -> None:
-        async for event in result.stream():
-            if event.type == "voice_stream_event_error":
-                rec.exception(event.error)
-            elif event.type == "voice_stream_event_lifecycle" and event.event == "session_ended":
-                rec.closed("session_ended")
-                return
-            else:
-                rec.seen()
+        try:
+            async for event in result.stream():
+                if event.type == "voice_stream_event_error":
+                    rec.exception(event.error)
+                elif (
+                    event.type == "voice_stream_event_lifecycle" and event.event == "session_ended"
+                ):
+                    rec.closed("session_ended")
+                    return
+                else:
+                    rec.seen()
+        except Exception as exc:  # the stream re-raises the pipeline's failure into the app
+            rec.exception(exc)
+            rec.closed("stream failed")
 
     streamed = StreamedAudioInput()  # type: ignore[no-untyped-call]
     listener: asyncio.Task[None] | None = None

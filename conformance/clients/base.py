@@ -243,7 +243,10 @@ class Recorder:
         self._touch()
 
     def done(self, plan: Plan) -> bool:
-        return len(self.run.finals) >= plan.turns or self.run.closed is not None
+        """``plan.turns`` different finals arrived (a duplicated one counts once), or the
+        connection ended."""
+        distinct = {(t.item_id, t.text) for t in self.run.finals}
+        return len(distinct) >= plan.turns or self.run.closed is not None
 
     async def settle(self, plan: Plan, extra: Callable[[], bool] | None = None) -> None:
         """Wait, bounded by ``plan.timeout_s`` from the start, until ``done`` (or ``extra()``),

@@ -13,6 +13,7 @@ from typing import Any
 
 _MODULES: dict[str, str] = {
     "child": "DUMMY_API_KEY Outcome add_redirect_arguments child_env program_env run_with_mock",
+    "clientmatrix": "add_client_arguments run_client_matrix",
     "diagnose": "redirect_notes run_program",
     "main": "build_parser SUBCOMMANDS",
     "schemas": "FIRST_EVENT FrameViolation validate_records",

@@ -24,6 +24,7 @@ from conformance.report import (
 from conformance.results import CaseResult
 from conformance.suite import run_cases
 from conformance.targets import parse_target
+from mockrt.cli.clientmatrix import add_client_arguments, run_client_matrix
 
 __all__ = ["register"]
 
@@ -115,7 +116,8 @@ def register(subparsers: Any) -> None:
         "--persona",
         choices=["ga", "beta"],
         default="ga",
-        help="the persona a URL target serves (cases for the other persona are skipped)",
+        help="the persona a URL target serves (cases for the other persona are skipped); "
+        "with --client, the persona of the mock the clients meet",
     )
     parser.add_argument("--api-key", default=None, help="key for live/URL (default OPENAI_API_KEY)")
     parser.add_argument(
@@ -130,12 +132,15 @@ def register(subparsers: Any) -> None:
         "the small bounded live profile; a failure prints a case file",
     )
     parser.add_argument("--case-dir", type=Path, default=None, help=argparse.SUPPRESS)
+    add_client_arguments(parser)
     parser.set_defaults(func=_main)
 
 
 def _main(args: argparse.Namespace) -> int:
     if args.max_audio_seconds is None and args.target == "live":
         args.max_audio_seconds = 120.0
+    if args.client:
+        return run_client_matrix(args)
     if args.explore:
         return _explore(args)
     return _run(args)
