@@ -16,11 +16,13 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_finds_nothing() -> None:
-    paths = [p for p in ("mockrt", "tests", "bench", "examples") if (ROOT / p).exists()]
+    paths = [
+        p for p in ("mockrt", "conformance", "tests", "bench", "examples") if (ROOT / p).exists()
+    ]
     result = run("ruff", "check", *paths)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_mypy_strict_passes_on_the_package() -> None:
-    result = run("mypy", "--strict", "mockrt")
+    result = run("mypy", "--strict", "mockrt", "conformance")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -25,7 +25,12 @@ from mockrt.serve.state import ServerConfig
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
 # Modules that add subcommands: each has register(subparsers: argparse._SubParsersAction).
-SUBCOMMANDS: tuple[str, ...] = ("mockrt.cli.diagnose", "mockrt.cli.run", "mockrt.cli.schemas")
+SUBCOMMANDS: tuple[str, ...] = (
+    "mockrt.cli.diagnose",
+    "mockrt.cli.run",
+    "mockrt.cli.schemas",
+    "mockrt.cli.conformance",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

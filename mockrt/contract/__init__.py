@@ -25,7 +25,7 @@ _MODULES: dict[str, str] = {
         "documents event_types EVENT_UNIONS ExpiresAfter export load Persona render REST_BODIES "
         "schema_id SCHEMAS_DIR"
     ),
-    "scriptfile": "load_script parse_script script_schema",
+    "scriptfile": "first_schema_error load_script Locate parse_script read_document script_schema",
     "sdkcheck": "check_against_sdk coverage Report sdk_version targets",
     "sdkinstances": "bundle instances",
     "sdkshape": "compare our_lookup",

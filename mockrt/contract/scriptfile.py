@@ -48,7 +48,14 @@ from mockrt.core.server_events import (
 )
 from mockrt.core.transcriber import split_deltas
 
-__all__ = ["load_script", "parse_script", "script_schema"]
+__all__ = [
+    "Locate",
+    "first_schema_error",
+    "load_script",
+    "parse_script",
+    "read_document",
+    "script_schema",
+]
 
 Locate = Callable[[FieldPath], int | None]
 
@@ -68,12 +75,21 @@ def _validator() -> Draft202012Validator:
 
 def load_script(path: str | Path) -> Script:
     """Read, validate and build a YAML or JSON (``.json``) script file."""
+    data, locate = read_document(path, "script")
+    return _parse(data, str(path), locate)
+
+
+def read_document(path: str | Path, kind: str = "file") -> tuple[Any, Locate]:
+    """The data of a YAML or JSON (``.json``) file and a function giving the line of a field
+    path; unreadable files, bad syntax and duplicate keys raise ``ScriptError`` naming the line.
+    Shared by every data file with ``file:line: field: reason`` errors (scripts, conformance
+    cases)."""
     path = Path(path)
     source = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScriptError(f"cannot read the script: {exc}", source=source) from exc
+        raise ScriptError(f"cannot read the {kind}: {exc}", source=source) from exc
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
@@ -96,9 +112,24 @@ def load_script(path: str | Path) -> Script:
         except yaml.YAMLError as exc:
             raise ScriptError(f"invalid YAML: {exc}", source=source, line=1) from exc
     if node is None:
-        return _parse(data, source, lambda _: 1)
+        return data, lambda _: 1
     _check_duplicate_keys(node, (), source)
-    return _parse(data, source, lambda p: _line_of(node, p))
+    root = node
+    return data, lambda p: _line_of(root, p)
+
+
+def first_schema_error(
+    validator: Draft202012Validator, data: object, source: str, locate: Locate
+) -> ScriptError | None:
+    """The first schema error in the file as ``file:line: field: reason`` (None when valid):
+    on the first failing line, a worded one (``errorMessage``), else jsonschema's most relevant."""
+    ctx = _Ctx(source, locate)
+    explained = [(_explain(e, ctx), e) for e in validator.iter_errors(data)]
+    if not explained:
+        return None
+    first = min(err.line or 0 for err, _ in explained)
+    on_line = [(err, e) for err, e in explained if (err.line or 0) == first]
+    return max(on_line, key=lambda pair: (_worded(pair[1]), relevance(pair[1])))[0]
 
 
 def parse_script(data: object, source: str = "<script>") -> Script:
@@ -166,12 +197,9 @@ class _Ctx:
 
 def _parse(data: object, source: str, locate: Locate) -> Script:
     ctx = _Ctx(source, locate)
-    explained = [(_explain(e, ctx), e) for e in _validator().iter_errors(data)]
-    if explained:
-        # The first error in the file; on that line, a worded one, then jsonschema's most relevant.
-        first = min(err.line or 0 for err, _ in explained)
-        on_line = [(err, e) for err, e in explained if (err.line or 0) == first]
-        raise max(on_line, key=lambda pair: (_worded(pair[1]), relevance(pair[1])))[0]
+    error = first_schema_error(_validator(), data, source, locate)
+    if error is not None:
+        raise error
     assert isinstance(data, dict)
     return Script(
         turns=tuple(_turn(t, ("turns", i), ctx) for i, t in enumerate(data.get("turns", []))),

@@ -86,3 +86,14 @@ else:
                 problems.extend(server.problems())
         if problems:
             pytest.fail("mockrt: " + "\n".join(problems), pytrace=False)
+
+
+# The conformance suite as pytest items: ``pytest --rt-target=mock|live|URL -p mockrt``
+# (hooks found by name; their home is conformance.pytest_collect).
+from conformance.pytest_collect import (  # noqa: E402, F401
+    pytest_addoption,
+    pytest_collection_modifyitems,
+    pytest_report_header,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)
