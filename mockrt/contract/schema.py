@@ -51,7 +51,7 @@ __all__ = [
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 BASE_URI = "https://mockrt.dev/schemas/"
 # The checked-in contract, next to the package in a source checkout.
-SCHEMAS_DIR = Path(__file__).resolve().parents[1] / "schemas"
+SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"  # the checkout's schemas/
 
 Persona = Literal["ga", "beta"]
 Direction = Literal["client", "server"]
