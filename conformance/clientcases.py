@@ -85,7 +85,7 @@ def _scripted(script: Script) -> tuple[str, ...]:
     return tuple(t.transcript for t in script.turns if t.failure is None and t.transcript)
 
 
-def load_file(path: str | Path) -> list[ClientCase]:
+def _load_file(path: str | Path) -> list[ClientCase]:
     source = str(path)
     try:
         data, locate = read_document(path, "client case file")
@@ -131,7 +131,7 @@ def load_client_cases(directory: str | Path | None = None) -> list[ClientCase]:
     folder = Path(directory) if directory is not None else CLIENT_CASES_DIR
     cases: list[ClientCase] = []
     for path in sorted(folder.glob("*.y*ml")) + sorted(folder.glob("*.json")):
-        cases += load_file(path)
+        cases += _load_file(path)
     seen: dict[str, ClientCase] = {}
     for case in cases:
         if case.id in seen:

@@ -185,7 +185,7 @@ async def run_cell(
     return Cell(driver.name, case, target.name, verdict, run, records, target.persona)
 
 
-def skipped(driver: Driver, case: ClientCase, target: Target, reason: str) -> Cell:
+def _skipped(driver: Driver, case: ClientCase, target: Target, reason: str) -> Cell:
     run = ClientRun(driver.name, target.name)
     return Cell(
         driver.name, case, target.name, ClientVerdict("SKIPPED", reason), run, None, target.persona
@@ -206,13 +206,13 @@ async def run_matrix(
 
     async def one(driver: Driver, case: ClientCase) -> Cell:
         if target.kind == "live" and not target.key:
-            cell = skipped(driver, case, target, "live target needs OPENAI_API_KEY")
+            cell = _skipped(driver, case, target, "live target needs OPENAI_API_KEY")
         elif target.kind != "mock" and case.script.faults + tuple(
             f for t in case.script.turns for f in t.faults
         ):
-            cell = skipped(driver, case, target, "the case's faults play only on the mock")
+            cell = _skipped(driver, case, target, "the case's faults play only on the mock")
         elif target.kind != "mock" and any(t.failure for t in case.script.turns):
-            cell = skipped(driver, case, target, "the case's failing turn plays only on the mock")
+            cell = _skipped(driver, case, target, "the case's failing turn plays only on the mock")
         else:
             async with gate:
                 cell = await run_cell(driver, case, target, redirect_lock=lock)

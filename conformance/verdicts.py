@@ -14,13 +14,15 @@ event the case does not expect, a close the application never noticed, or a less
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.client_checks import SEVERE
 from conformance.clientcases import ClientCase
-from conformance.clients.base import ClientRun
 from conformance.invariants import FrameViolation
 from conformance.results import Verdict
+
+if TYPE_CHECKING:  # conformance.clients.base imports asyncio for its Recorder
+    from conformance.clients.base import ClientRun
 
 __all__ = ["ClientVerdict", "judge"]
 

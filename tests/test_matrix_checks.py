@@ -3,6 +3,8 @@ and the verdicts (conformance/verdicts.py), over hand-built journals and runs: n
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -204,3 +206,15 @@ def test_a_driver_that_cannot_run_is_unimplemented_with_its_reason() -> None:
         "UNIMPLEMENTED",
         "pipecat-ai[openai] does not import",
     )
+
+
+def test_the_checks_cases_verdicts_and_report_load_no_socket_or_event_loop_library() -> None:
+    pure = ["client_checks", "clientcases", "verdicts", "matrix_report"]
+    code = (
+        "import sys\n"
+        + "".join(f"import conformance.{m}\n" for m in pure)
+        + "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('asyncio', 'aiohttp', 'websockets')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
