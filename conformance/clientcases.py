@@ -53,6 +53,7 @@ class ClientCase:
     script: Script
     expect: Expect
     plan: dict[str, Any] = field(default_factory=dict)
+    inject: tuple[dict[str, Any], ...] = ()
     note: str = ""
     file: str = ""
     line: int = 0
@@ -118,6 +119,7 @@ def _load_file(path: str | Path) -> list[ClientCase]:
                     notice_close=bool(expect.get("notice_close", False)),
                 ),
                 plan=dict(raw.get("plan", {})),
+                inject=tuple(raw.get("inject", ())),
                 note=str(raw.get("note", "")),
                 file=source,
                 line=locate(("cases", i)) or 0,

@@ -164,21 +164,33 @@ async def run_cell(
             reason=verdict.reason + " (no journal off the mock: the client checks did not run)",
         )
         return Cell(driver.name, case, target.name, verdict, run, None, target.persona)
+    from conformance.inject import Relay
     from mockrt.serve.redirect import mockrt_redirect
     from mockrt.serve.testing import MockRealtimeServer
 
     lock = redirect_lock or asyncio.Lock()
     server = MockRealtimeServer.from_options(script=case.script, persona=target.persona, speed=1.0)
-    async with server:
+    async with server, contextlib.AsyncExitStack() as stack:
+        port = server.port
+        relay = None
+        if case.inject:  # events the mock cannot make come from a relay in front of it
+            relay = await stack.enter_async_context(Relay(server.port, list(case.inject)))
+            port = relay.port
+        origin = f"127.0.0.1:{port}"
 
         @contextlib.asynccontextmanager
         async def redirected() -> AsyncIterator[None]:
             async with lock:
-                with mockrt_redirect(server, block_network=True):
+                with mockrt_redirect(f"http://{origin}", block_network=True):
                     yield
 
-        client_target = dataclasses.replace(ClientTarget.mock(server), redirect=redirected)
+        client_target = ClientTarget(
+            "mock", f"http://{origin}/v1", f"ws://{origin}/v1", server.api_key, redirected
+        )
         run = await _run_driver(driver, client_target, audio, plan)
+        if relay is not None:
+            kinds = ", ".join(str(e.get("type")) for e in relay.injected) or "nothing"
+            run.notes.append(f"the relay in front of the mock injected: {kinds}")
     records = _records(server)
     violations = _violations(records, target.persona)
     verdict = judge(case, run, violations, records)

@@ -265,3 +265,50 @@ def test_the_html_report_opens_in_chromium_with_the_table_the_legend_and_linked_
     sent = [line for line in wire.wire.splitlines() if line.lstrip().startswith(">>")]
     assert any('"session": {"type": "realtime"' in line for line in sent), sent
     assert "Passing a realtime session update event to a transcription session" in wire.wire
+
+
+STRICT = '''
+"""A driver in one file whose application refuses any event type it does not know."""
+import base64, json
+
+from conformance.clients.base import Recorder
+
+NAME = "strict-raw"
+LIBRARY = "websockets"
+SUMMARY = "raw websockets that raise on an unknown server event type"
+KNOWN = {"session.created", "session.updated", "error"}
+
+
+async def run(target, audio, plan):
+    from websockets.asyncio.client import connect
+
+    rec = Recorder(NAME, target)
+    try:
+        async with connect(target.transcription_url, additional_headers=target.headers) as ws:
+            for _ in range(2):  # session.created, then whatever comes next
+                event = json.loads(await ws.recv())
+                if event["type"] not in KNOWN:
+                    raise ValueError(f"unknown event type {event['type']}")
+    except ValueError as exc:
+        rec.exception(exc)
+    return rec.finish()
+'''
+
+
+async def test_events_of_unknown_types_leave_a_raw_client_ok_and_fail_a_strict_one(
+    tmp_path: Path,
+) -> None:
+    (case,) = select_client_cases(load_client_cases(), ["C11"])
+    tolerant = await run_cell(drivers()["raw-ga"], case, parse_target("mock"))
+    assert (tolerant.verdict.verdict, tolerant.verdict.reason) == ("OK", "as expected")
+    assert tolerant.run.notes[-1] == (
+        "the relay in front of the mock injected: session.future_capability, "
+        "input_audio_buffer.future_signal"
+    )
+    path = tmp_path / "strict.py"
+    path.write_text(textwrap.dedent(STRICT))
+    strict = await run_cell(load_driver(str(path)), case, parse_target("mock"))
+    assert strict.verdict.verdict == "FAILED"
+    assert "raised ValueError: unknown event type session.future_capability" in (
+        strict.verdict.reason
+    )
