@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import textwrap
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -312,3 +313,38 @@ async def test_events_of_unknown_types_leave_a_raw_client_ok_and_fail_a_strict_o
     assert "raised ValueError: unknown event type session.future_capability" in (
         strict.verdict.reason
     )
+
+
+def test_the_junit_xml_has_one_suite_per_client_and_a_failure_per_failed_cell(
+    report: dict[str, Any],
+) -> None:
+    root = ET.parse(report["folder"] / "junit.xml").getroot()
+    suites = {s.get("name", "").split(" ", 1)[1]: s for s in root.iter("testsuite")}
+    assert set(suites) == {f"client {name}" for name in drivers()}
+    intent = suites["client agents-runner-intent"]
+    assert intent.get("failures") == str(len(SHARED_CASES))
+    failure = intent.find("testcase/failure")
+    assert failure is not None and failure.get("message") == RULE
+    assert suites["client raw-ga"].get("failures") == "0"
+
+
+async def test_a_url_target_runs_the_fault_free_cases_and_skips_the_rest() -> None:
+    from mockrt.serve.testing import MockRealtimeServer
+
+    first, fault = select_client_cases(load_client_cases(), ["C1", "C5"])
+    async with MockRealtimeServer.from_options(script=first.script, speed=1.0) as server:
+        cells = await run_matrix([drivers()["raw-ga"]], [first, fault], parse_target(server.url))
+    got = {c.case.id: (c.verdict.verdict, c.verdict.reason) for c in cells}
+    assert got["C1"] == (
+        "OK",
+        "as expected (no journal off the mock: the client checks did not run)",
+    )
+    assert got["C5"] == ("SKIPPED", "the case's faults play only on the mock")
+
+
+def test_the_live_target_without_a_key_sends_nothing_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    assert main(["conformance", "--client", "raw-ga", "--target", "live"]) == 0
+    assert capsys.readouterr().out.startswith("SKIPPED: the live target needs OPENAI_API_KEY")

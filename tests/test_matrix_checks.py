@@ -131,7 +131,8 @@ def test_the_client_cases_load_with_unique_ids_and_the_scripted_transcripts_expe
     assert len(cases) >= 10
     first = cases[0]
     assert first.expect.transcripts == ("Hello from the mock server.", "This is the second phrase.")
-    assert [c.id for c in select_client_cases(cases, ["C1", "C1?"])] == ["C1", "C10"]
+    assert [c.id for c in select_client_cases(cases, ["C1", "C1?"])] == ["C1", "C10", "C11"]
+    assert [c.id for c in cases if c.inject] == ["C11"]
     faults = {type(f).__name__ for c in cases for f in c.script.faults}
     faults |= {type(f).__name__ for c in cases for t in c.script.turns for f in t.faults}
     assert faults == {"Close", "Delay", "Drop", "Duplicate", "InjectError"}
