@@ -78,6 +78,13 @@ def judge(
     missing = [t for t in wanted if t not in got]
     if missing:
         kind = _session_kind(records)
+        if records is not None and not records and run.errors:
+            e = run.errors[0]
+            why = (
+                f"refused before a session opened: {e.code or 'error'}: {e.message}; "
+                "the application got no transcripts"
+            )
+            return ClientVerdict("FAILED", why, found)
         if kind is not None and kind != "transcription":
             why = (
                 f"opened a {kind} session, not a transcription session "

@@ -119,6 +119,14 @@ def test_24_khz_audio_in_real_time_and_a_file_sent_at_once_both_pass_the_pacing_
     assert pacing_ratio([(0.0, 100.0)] * 3) is None  # too short to judge
 
 
+def test_a_fast_sender_starved_now_and_then_by_a_busy_loop_passes_the_pacing_check() -> None:
+    at, records = 0.1, []
+    for i in range(20):
+        records.append(append(100, at))
+        at += 0.5 if i % 4 == 3 else 0.05  # slower than real time overall, fast in between
+    assert rules([server(CREATED), client(UPDATE), *records]) == []
+
+
 def test_a_client_frame_off_the_schema_is_caught_by_the_suites_invariant_library() -> None:
     found = check_client([server(CREATED), client({"type": "input_audio_buffer.append"})])
     assert found and all(v.direction == "client" for v in found)
