@@ -55,6 +55,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE.jsonl",
         help="append every frame both ways to this JSON Lines file",
     )
+    serve.add_argument(
+        "--max-sessions",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="finished sessions kept for the inspector, newest first (default 1000); "
+        "--journal still has them all",
+    )
+    serve.add_argument(
+        "--max-journal-bytes",
+        type=int,
+        default=64 * 1024 * 1024,
+        metavar="BYTES",
+        help="approximate journal size of the finished sessions kept (default 64 MiB)",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.add_argument(
         "--script",
@@ -123,6 +138,8 @@ def _serve(args: argparse.Namespace) -> int:
         api_keys=frozenset(args.api_keys) if args.api_keys else None,
         journal_path=args.journal,
         speed=args.speed,
+        max_sessions=max(0, args.max_sessions),
+        max_journal_bytes=max(0, args.max_journal_bytes),
     )
     asyncio.run(_run(config, args.host, args.port))
     return 0

@@ -32,6 +32,7 @@ __all__ = [
     "add_secrets",
     "client_frame_form",
     "describe",
+    "escape_controls",
     "finite_copy",
     "read_jsonl",
     "redact",
@@ -76,6 +77,22 @@ def redact(text: str) -> str:
     if "=" in text:
         text = _QUERY_KEY.sub(lambda m: f"{m.group(1)}=…", text)
     return _BEARER.sub(lambda m: f"{m.group(1)}…", text)
+
+
+# C0/C1 controls, DEL, lone surrogates and Unicode line/paragraph separators: a client could forge
+# log lines or terminal escapes with them.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_CONTROLS_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape", "backslashreplace").decode()
+
+
+def escape_controls(text: str, keep_lines: bool = False) -> str:
+    """``text`` with control characters and lone surrogates as ``\\xNN``/``\\uNNNN`` escapes,
+    safe for one log line (or, with ``keep_lines``, a UTF-8 page that keeps its newlines)."""
+    return (_CONTROLS_BUT_LINES if keep_lines else _CONTROLS).sub(_escape, text)
 
 
 def finite_copy(value: Any) -> Any:
