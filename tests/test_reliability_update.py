@@ -124,7 +124,7 @@ def mutated_requests(draw: st.DrawFn) -> str:
         if not isinstance(parent, dict):
             continue
         key = draw(st.sampled_from([*parent.keys(), *KEYS]))
-        parent[key] = draw(st.sampled_from(EDGES))
+        parent[key] = copy.deepcopy(draw(st.sampled_from(EDGES)))
     text = json.dumps({"type": "session.update", "session": session})
     for i, literal in enumerate(RAW_LITERALS):
         text = text.replace(f'"@raw:{i}"', literal)
