@@ -283,3 +283,19 @@ async def test_an_aborted_handshake_is_one_quiet_debug_line(
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert not [r for r in caplog.records if r.exc_info]
     assert all("sk-querysecret" not in r.getMessage() for r in caplog.records)
+
+
+def test_the_soak_script_runs_small_and_reports_no_crash() -> None:
+    """A tiny run of bench/soak.py (the full soak is run by hand; its figures are in README)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "soak.py"
+    spec = importlib.util.spec_from_file_location("soak", path)
+    assert spec is not None and spec.loader is not None
+    soak = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(soak)
+    summary = soak.main(["--sessions", "12", "--concurrency", "4", "--flood", "300"])
+    assert summary["sessions"] == 12
+    assert summary["crashes"] == 0 and summary["unanswered"] == 0
+    assert summary["valid_sent"] == 12 * 5 + 1
+    assert summary["fds_after"] <= summary["fds_before"] + 2
