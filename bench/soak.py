@@ -97,7 +97,7 @@ async def _until_cleared(ws: aiohttp.ClientWebSocketResponse, counts: Counts) ->
     while True:
         try:
             msg = await ws.receive(timeout=RECV_TIMEOUT_S)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
         if msg.type != aiohttp.WSMsgType.TEXT:
             counts.dropped_connections += 1
@@ -154,14 +154,14 @@ async def _drive(url: str, args: argparse.Namespace, counts: Counts) -> None:
             async with limit:
                 try:
                     await _session(http, url, args.frames_per_session, i, counts)
-                except (aiohttp.ClientError, ConnectionError, asyncio.TimeoutError):
+                except (TimeoutError, aiohttp.ClientError, ConnectionError):
                     counts.dropped_connections += 1
 
         await asyncio.gather(*(one(i) for i in range(args.sessions)))
         if args.flood:
             try:
                 await _flood(http, url, args.flood, counts)
-            except (aiohttp.ClientError, ConnectionError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError, ConnectionError):
                 counts.dropped_connections += 1
 
 
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         timed_out = False
         try:
             asyncio.run(asyncio.wait_for(_drive(url, args, counts), args.max_seconds))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             timed_out = True
         time.sleep(1.0)  # every session closed: the server releases what it held
         after = _proc(proc.pid)

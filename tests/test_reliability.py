@@ -293,6 +293,7 @@ def test_the_soak_script_runs_small_and_reports_no_crash() -> None:
     spec = importlib.util.spec_from_file_location("soak", path)
     assert spec is not None and spec.loader is not None
     soak = importlib.util.module_from_spec(spec)
+    sys.modules["soak"] = soak  # dataclasses look their module up
     spec.loader.exec_module(soak)
     summary = soak.main(["--sessions", "12", "--concurrency", "4", "--flood", "300"])
     assert summary["sessions"] == 12

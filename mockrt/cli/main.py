@@ -58,17 +58,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--max-sessions",
         type=int,
-        default=1000,
+        default=500,
         metavar="N",
-        help="finished sessions kept for the inspector, newest first (default 1000); "
-        "--journal still has them all",
+        help="finished sessions kept in memory for the inspector, the newest (default 500); "
+        "--journal FILE still has them all",
     )
     serve.add_argument(
         "--max-journal-bytes",
         type=int,
-        default=64 * 1024 * 1024,
+        default=16 * 1024 * 1024,
         metavar="BYTES",
-        help="approximate journal size of the finished sessions kept (default 64 MiB)",
+        help="approximate memory of the finished sessions kept (default 16 MiB); "
+        "older ones are dropped first",
     )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.add_argument(

@@ -218,8 +218,9 @@ class Entry:
         return redact(strict_json(self.to_json()))
 
 
-# Rough journal bytes of an entry besides its frame text: direction, time, session, index.
-_ENTRY_OVERHEAD = 160
+# Rough memory of an entry besides its frame text (tracemalloc: ~450 bytes for a short frame with
+# its Entry, dict and violation); ``approx_bytes`` bounds the finished sessions a server keeps.
+_ENTRY_OVERHEAD = 400
 
 
 @dataclass

@@ -40,8 +40,8 @@ class ServerConfig:
     max_frame_bytes: int = 32 * 1024 * 1024
     wall_clock: Callable[[], float] = time.time
     # Finished sessions kept for the inspector and fixtures (the newest; journal_path has all).
-    max_sessions: int = 1000
-    max_journal_bytes: int = 64 * 1024 * 1024  # approximate journal size of the kept sessions
+    max_sessions: int = 500
+    max_journal_bytes: int = 16 * 1024 * 1024  # approximate memory of the kept journals
 
 
 @dataclass
