@@ -278,3 +278,19 @@ def test_nan_and_infinity_tokens_are_not_json(session: Session, constant: str) -
     (error,) = send(session, text)
     assert error["error"]["code"] == "invalid_json"
     assert session.config.audio.input.noise_reduction is None
+
+
+def test_a_config_the_turn_detector_refuses_is_refused_before_anything_is_applied(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mockrt.core import vad
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError("a limit the range checks do not know")
+
+    before = _config(session)
+    monkeypatch.setattr(vad.VadConfig, "from_turn_detection", refuse)
+    (error,) = send(session, _update({"type": "server_vad", "threshold": 0.6}))
+    assert error["error"]["type"] == "invalid_request_error"
+    assert error["error"]["param"] == TD
+    assert _config(session) == before

@@ -151,10 +151,10 @@ def _turn_detector_error(session: TranscriptionSession, options: Options) -> Err
         return None
     try:
         VadConfig.from_turn_detection(td.model_dump(mode="json"), base=options.vad)
-    except (ValueError, OverflowError) as exc:
+    except (ValueError, OverflowError):
         # A range check above missed a value the detector cannot run with: refused, as live
         # refuses what it cannot use. UNCONFIRMED wording (the REST one for a bad value).
-        return errors.invalid_value(_TD, str(exc), [])
+        return errors.invalid_type(_TD, "a turn detection the server can run", "an object")
     return None
 
 
