@@ -7,6 +7,7 @@ inspector read it. No behaviour here, so both can import it without importing ea
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import deque
 from collections.abc import Callable
@@ -61,6 +62,7 @@ class ServerState:
     finished_bytes: int = 0
     dropped: int = 0  # finished sessions dropped to stay within the limits
     journal_file: IO[str] | None = None
+    _uncollected: int = 0  # approximate bytes dropped since the last garbage collection
 
     def keep_finished(self, session: Session) -> None:
         """Keep ``session``; drop the oldest kept ones beyond the count and byte limits."""
@@ -73,7 +75,16 @@ class ServerState:
         ):
             old = self.finished.popleft()
             self.finished_bytes -= old.journal.approx_bytes
+            self._uncollected += old.journal.approx_bytes
             self.dropped += 1
+        if self._uncollected >= _COLLECT_AFTER_BYTES:
+            # A session is a reference cycle (its audio and turns point back at it): without a
+            # collection an idle server would hold a dropped journal until the next allocations.
+            self._uncollected = 0
+            gc.collect()
+
+
+_COLLECT_AFTER_BYTES = 8 * 1024 * 1024
 
 
 STATE = web.AppKey("mockrt_state", ServerState)
