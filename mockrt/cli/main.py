@@ -58,9 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--max-sessions",
         type=int,
-        default=500,
+        default=100,
         metavar="N",
-        help="finished sessions kept in memory for the inspector, the newest (default 500); "
+        help="finished sessions kept in memory for the inspector, the newest (default 100); "
         "--journal FILE still has them all",
     )
     serve.add_argument(

@@ -41,7 +41,7 @@ class ServerConfig:
     max_frame_bytes: int = 32 * 1024 * 1024
     wall_clock: Callable[[], float] = time.time
     # Finished sessions kept for the inspector and fixtures (the newest; journal_path has all).
-    max_sessions: int = 500
+    max_sessions: int = 100
     max_journal_bytes: int = 16 * 1024 * 1024  # approximate memory of the kept journals
 
 
