@@ -165,6 +165,22 @@ async def _drive(url: str, args: argparse.Namespace, counts: Counts) -> None:
                 counts.dropped_connections += 1
 
 
+def _wait_idle(url: str, timeout_s: float = 60.0) -> None:
+    """Poll ``/healthz`` until the server reports no open session (bounded by ``timeout_s``)."""
+    health = url.replace("ws://", "http://").split("/v1/")[0] + "/healthz"
+
+    async def poll() -> None:
+        async with aiohttp.ClientSession() as http:
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline:
+                async with http.get(health) as response:
+                    if (await response.json())["sessions"] == 0:
+                        return
+                await asyncio.sleep(0.2)
+
+    asyncio.run(poll())
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=10_000)
@@ -194,7 +210,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             asyncio.run(asyncio.wait_for(_drive(url, args, counts), args.max_seconds))
         except TimeoutError:
             timed_out = True
-        time.sleep(1.0)  # every session closed: the server releases what it held
+        _wait_idle(url)  # every session closed: the server releases what it held
+        time.sleep(1.0)
         after = _proc(proc.pid)
         crashed = proc.poll() is not None
     finally:
