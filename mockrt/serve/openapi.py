@@ -4,7 +4,9 @@ REST endpoints of the live API the mock serves (``POST /v1/realtime/client_secre
 
 ``openapi_document()`` builds it from the same sources the server uses (the script's JSON Schema
 comes from ``mockrt.contract.scriptfile``); ``docs/openapi.json`` is its copy in the repository,
-kept current by a test, and ``GET /mockrt/openapi.json`` serves it. Must never import aiohttp.
+kept current by tests/test_admin.py (regenerate it with
+``python -m mockrt.serve.openapi > docs/openapi.json``), and ``GET /mockrt/openapi.json`` serves
+it. Must never import aiohttp.
 """
 
 from __future__ import annotations
@@ -236,7 +238,7 @@ def openapi_document() -> JSON:
                             "cleared": {"type": "integer", "minimum": 0},
                         },
                     },
-                    "how many sessions were closed and forgotten",
+                    "sessions closed, and sessions forgotten (the closed ones included)",
                 )
             },
             "/mockrt/journal": {
@@ -261,6 +263,18 @@ def openapi_document() -> JSON:
                     },
                     "the journal",
                 )
+            },
+            "/mockrt/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "tags": ["admin"],
+                    "responses": {
+                        "200": _json(
+                            {"type": "object", "required": ["openapi", "paths"]},
+                            "the OpenAPI document",
+                        )
+                    },
+                }
             },
             "/v1/realtime/client_secrets": {
                 "post": _rest(
@@ -292,3 +306,7 @@ def openapi_document() -> JSON:
             },
         },
     }
+
+
+if __name__ == "__main__":
+    print(json.dumps(openapi_document(), indent=2, ensure_ascii=False))
