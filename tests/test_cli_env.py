@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+import tomllib
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -117,3 +118,17 @@ def test_binding_beyond_loopback_is_allowed_with_a_warning(
         assert warn_if_exposed(host, 8000, any_key=True) is warned
     assert ("other machines can reach the mock" in caplog.text) is warned
     assert ("set --api-key" in caplog.text) is warned
+
+
+def test_against_sdk_without_openai_says_what_to_install() -> None:
+    code = (
+        "import sys; sys.modules['openai'] = None\n"
+        "from mockrt.cli.main import main\n"
+        "raise SystemExit(main(['schemas', 'check', '--against-sdk']))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 2
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    (pin,) = [r for r in pyproject["project"]["optional-dependencies"]["test"] if "openai==" in r]
+    assert "openai is not installed" in out.stderr and f"'{pin}'" in out.stderr
+    assert "Traceback" not in out.stderr

@@ -55,6 +55,24 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sdk_missing(module: str) -> str:
+    """What to install for ``--against-sdk``: the openai pin of the ``test`` extra (pyproject)."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        wanted = [r.split(";")[0].strip() for r in requires("mockrt") or () if "extra" in r]
+    except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
+        wanted = []
+    needed = ("openai", "hypothesis", "hypothesis-jsonschema")
+    pins = [r for r in wanted if re.split(r"[<>=!~ \[]", r, maxsplit=1)[0] in needed]
+    return (
+        f"mockrt schemas check --against-sdk: compares schemas/ with the openai package's types, "
+        f"and {module} is not installed. Install: pip install "
+        f"{' '.join(repr(p) for p in pins or ['openai'])} "
+        f"(or pip install 'mockrt[test]')"
+    )
+
+
 def _check(args: argparse.Namespace) -> int:
     if not args.dir.is_dir():
         print(
@@ -69,8 +87,11 @@ def _check(args: argparse.Namespace) -> int:
         print(f"{args.dir}: up to date ({len(schema.documents())} documents)")
     failed = bool(problems)
     if args.against_sdk:
-        from mockrt.contract.sdkcheck import check_against_sdk
-
+        try:
+            from mockrt.contract.sdkcheck import check_against_sdk
+        except ModuleNotFoundError as exc:
+            print(_sdk_missing(exc.name or "openai"), file=sys.stderr)
+            return 2
         report = check_against_sdk(
             args.dir,
             max_examples=args.max_examples,
