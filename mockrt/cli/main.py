@@ -1,7 +1,8 @@
-"""The command line: ``mockrt COMMAND``. Each command lives in its own module with
-``register(subparsers)`` setting ``func`` on its parser; ``SUBCOMMANDS`` maps each command to its
-module and one-line help, so that start-up imports only the chosen command's module (``mockrt
---help`` and ``mockrt --version`` import none). Must never import aiohttp at module level.
+"""The command line: ``mockrt COMMAND``. Each command lives in its own module (``SUBCOMMANDS``)
+with ``register(subparsers)`` setting ``func`` on its parser; ``COMMANDS`` maps each command to
+its module and one-line help, so that start-up imports only the chosen command's module
+(``mockrt --help`` and ``mockrt --version`` import none). Must never import aiohttp at module
+level.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ import importlib
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-__all__ = ["SUBCOMMANDS", "build_parser", "main", "package_version"]
+__all__ = ["COMMANDS", "SUBCOMMANDS", "build_parser", "main", "package_version"]
 
-# command -> (module with register(subparsers), one-line help shown by `mockrt --help`).
-SUBCOMMANDS: dict[str, tuple[str, str]] = {
+# Modules that add subcommands: each has register(subparsers: argparse._SubParsersAction).
+SUBCOMMANDS: tuple[str, ...] = ("mockrt.cli.serve", "mockrt.cli.diagnose", "mockrt.cli.schemas")
+# command -> (its module, one-line help for `mockrt --help`): start-up imports only the module
+# of the command given. A SUBCOMMANDS module without an entry here is imported every time.
+COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("mockrt.cli.serve", "run the mock server until SIGINT/SIGTERM"),
     "diagnose": (
         "mockrt.cli.diagnose",
@@ -42,10 +46,15 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mockrt {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    wanted = list(SUBCOMMANDS) if command is None else [command]
-    for module in dict.fromkeys(SUBCOMMANDS[name][0] for name in wanted if name in SUBCOMMANDS):
+    mapped = {module for module, _ in COMMANDS.values()}
+    modules = [m for m in SUBCOMMANDS if m not in mapped]  # unmapped: always imported
+    if command is None:
+        modules += SUBCOMMANDS
+    elif command in COMMANDS:
+        modules.append(COMMANDS[command][0])
+    for module in dict.fromkeys(modules):
         importlib.import_module(module).register(sub)
-    for name, (_, help_text) in SUBCOMMANDS.items():
+    for name, (_, help_text) in COMMANDS.items():
         if name not in sub.choices:
             sub.add_parser(name, help=help_text, add_help=False)
     return parser
@@ -56,5 +65,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args_list = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in args_list if not a.startswith("-")), None)
-    args = build_parser(command if command in SUBCOMMANDS else "").parse_args(args_list)
+    args = build_parser(command or "").parse_args(args_list)
     return int(args.func(args))

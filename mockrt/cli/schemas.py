@@ -50,8 +50,11 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from mockrt.contract import asyncapi
+
     written = schema.export(args.dir)
-    print(f"wrote {len(written)} schema documents to {args.dir}")
+    asyncapi.export_asyncapi(args.dir)
+    print(f"wrote {len(written)} schema documents and {asyncapi.ASYNCAPI_FILE} to {args.dir}")
     return 0
 
 
@@ -80,7 +83,9 @@ def _check(args: argparse.Namespace) -> int:
             f"give DIR, or write one with `mockrt schemas export {args.dir}`"
         )
         return 1
-    problems = schema.check(args.dir)
+    from mockrt.contract import asyncapi
+
+    problems = schema.check(args.dir) + asyncapi.check_asyncapi(args.dir)
     for problem in problems:
         print(problem)
     if not problems:

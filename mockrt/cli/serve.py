@@ -30,7 +30,7 @@ from mockrt.serve.admin import ADMIN
 from mockrt.serve.server import create_app
 from mockrt.serve.state import ServerConfig
 
-__all__ = ["ENV_PREFIX", "env_name", "register", "run", "warn_if_exposed"]
+__all__ = ["ENV_PREFIX", "env_name", "register", "warn_if_exposed"]
 
 ENV_PREFIX = "MOCKRT_"
 log = logging.getLogger("mockrt")
@@ -120,7 +120,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         choices=_CHOICES["model_with_intent"],
         default="close",
     )
-    serve.set_defaults(func=run)
+    serve.set_defaults(func=_serve)
 
 
 def _from_environment(args: argparse.Namespace) -> None:
@@ -135,7 +135,7 @@ def _from_environment(args: argparse.Namespace) -> None:
         args.api_keys = [k.strip() for k in os.environ[env_name("api_key")].split(",") if k.strip()]
 
 
-def run(args: argparse.Namespace) -> int:
+def _serve(args: argparse.Namespace) -> int:
     _from_environment(args)
     logging.basicConfig(
         level=args.log_level.upper(),

@@ -34,7 +34,7 @@ from mockrt.serve.state import STATE, ServerState
 __all__ = [
     "ADMIN",
     "AdminState",
-    "add_routes",
+    "add_admin_routes",
     "configuration",
     "load_script",
     "reset",
@@ -60,7 +60,7 @@ def _state(app: web.Application) -> ServerState:
     return app[STATE]
 
 
-def add_routes(app: web.Application) -> None:
+def add_admin_routes(app: web.Application) -> None:
     app[ADMIN] = AdminState()
     app.on_startup.append(_remember_initial)
     app.router.add_get(f"{PREFIX}/config", _get_config)

@@ -47,7 +47,7 @@ def create_app(config: ServerConfig | None = None) -> web.Application:
     app.router.add_post("/v1/realtime/client_secrets", _client_secrets)
     app.router.add_post("/v1/realtime/transcription_sessions", _beta_transcription_sessions)
     inspector.add_routes(app)
-    admin.add_routes(app)  # /mockrt/config, script, reset, journal, openapi.json
+    admin.add_admin_routes(app)  # /mockrt/config, script, reset, journal, openapi.json
     app.router.add_route("*", "/v1/{tail:.*}", _unknown_route)  # after every real /v1 route
     app.on_startup.append(_open_journal)
     app.on_shutdown.append(_close_sessions)
