@@ -17,6 +17,8 @@ import mockrt
 from mockrt.cli.main import build_parser
 from mockrt.cli.serve import _from_environment, env_name, warn_if_exposed
 
+ROOT = Path(__file__).resolve().parents[1]
+
 # (option, environment value, parsed value, flag value, parsed flag value)
 OPTIONS: list[tuple[str, str, Any, str, Any]] = [
     ("--host", "0.0.0.0", "0.0.0.0", "127.0.0.2", "127.0.0.2"),
@@ -134,3 +136,24 @@ def test_against_sdk_without_openai_says_what_to_install() -> None:
     ]
     assert "openai is not installed" in out.stderr and f"'{pin}'" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_script_check_validates_files_without_a_server(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mockrt.cli.main import main
+
+    good = ROOT / "examples" / "scripts" / "hello.yaml"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("turns:\n  - transcript: hi\n    deltas: 3\n")
+    assert main(["script", "check", str(good)]) == 0
+    assert capsys.readouterr().out == f"{good}: ok (2 turns)\n"
+    assert main(["script", "check", str(good), str(bad)]) == 1
+    assert capsys.readouterr().out.splitlines()[1].startswith(f"{bad}:3: turns[0].deltas: ")
+
+
+def test_example_scripts_name_the_script_schema_for_editors() -> None:
+    for path in (ROOT / "examples" / "scripts").glob("*.yaml"):
+        first = path.read_text().splitlines()[0]
+        assert first == "# yaml-language-server: $schema=../../mockrt/data/script.schema.json"
+        assert (path.parent / first.split("=", 1)[1]).resolve().is_file()

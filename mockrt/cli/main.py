@@ -15,7 +15,12 @@ from importlib.metadata import PackageNotFoundError, version
 __all__ = ["COMMANDS", "SUBCOMMANDS", "build_parser", "main", "package_version"]
 
 # Modules that add subcommands: each has register(subparsers: argparse._SubParsersAction).
-SUBCOMMANDS: tuple[str, ...] = ("mockrt.cli.serve", "mockrt.cli.diagnose", "mockrt.cli.schemas")
+SUBCOMMANDS: tuple[str, ...] = (
+    "mockrt.cli.serve",
+    "mockrt.cli.diagnose",
+    "mockrt.cli.schemas",
+    "mockrt.cli.script",
+)
 # command -> (its module, one-line help for `mockrt --help`): start-up imports only the module
 # of the command given. A SUBCOMMANDS module without an entry here is imported every time.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -26,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "validate": ("mockrt.cli.schemas", "check a recorded stream against schemas/"),
     "schemas": ("mockrt.cli.schemas", "export or check the JSON Schemas of the events"),
+    "script": ("mockrt.cli.script", "check script files"),
 }
 
 
