@@ -18,6 +18,7 @@ __all__ = ["COMMANDS", "SUBCOMMANDS", "build_parser", "main", "package_version"]
 SUBCOMMANDS: tuple[str, ...] = (
     "mockrt.cli.serve",
     "mockrt.cli.diagnose",
+    "mockrt.cli.run",
     "mockrt.cli.schemas",
     "mockrt.cli.script",
 )
@@ -28,6 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diagnose": (
         "mockrt.cli.diagnose",
         "run a program against the mock and explain what its client did wrong",
+    ),
+    "run": (
+        "mockrt.cli.run",
+        "run a program against the mock, its api.openai.com connections redirected",
     ),
     "validate": ("mockrt.cli.schemas", "check a recorded stream against schemas/"),
     "schemas": ("mockrt.cli.schemas", "export or check the JSON Schemas of the events"),

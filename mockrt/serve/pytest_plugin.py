@@ -9,11 +9,11 @@
 
 Fixtures: ``mockrt_server`` (async factory, ``mockrt.serve.pytest_async``; needs pytest-asyncio,
 else it fails saying what to install), ``mockrt_server_sync`` and ``mockrt_server_session`` (a
-server on a background thread) and ``mockrt_redirect`` (``mockrt.serve.pytest_fixtures``). At teardown, protocol
-violations the mock saw and scripted turns never consumed fail the test (like respx's
-``assert_all_called``); ``@pytest.mark.mockrt(strict=False)`` turns that off. A failing test's
-report carries the mock's journal and diagnosis (``mockrt.serve.pytest_report``), saved under
-``--mockrt-journal-dir DIR`` too.
+server on a background thread) and ``mockrt_redirect`` (``mockrt.serve.pytest_fixtures``). At
+teardown, protocol violations the mock saw and scripted turns never consumed fail the test (like
+respx's ``assert_all_called``); ``@pytest.mark.mockrt(strict=False)`` turns that off. A failing
+test's report carries the mock's journal and diagnosis (``mockrt.serve.pytest_report``), saved
+under ``--mockrt-journal-dir DIR`` too.
 """
 
 from __future__ import annotations
