@@ -21,6 +21,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "mockrt.cli.run",
     "mockrt.cli.schemas",
     "mockrt.cli.script",
+    "mockrt.cli.conformance",
 )
 # command -> (its module, one-line help for `mockrt --help`): start-up imports only the module
 # of the command given. A SUBCOMMANDS module without an entry here is imported every time.
@@ -37,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("mockrt.cli.schemas", "check a recorded stream against schemas/"),
     "schemas": ("mockrt.cli.schemas", "export or check the JSON Schemas of the events"),
     "script": ("mockrt.cli.script", "check script files"),
+    "conformance": (
+        "mockrt.cli.conformance",
+        "run the protocol conformance suite against the mock, the live API or a URL",
+    ),
 }
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from conformance.invariants import FIRST_EVENT, FrameViolation, validate_records
 from mockrt.contract import schema
 
 __all__ = ["FIRST_EVENT", "FrameViolation", "register", "validate_records"]
+
 
 def _read(path: Path) -> list[object]:
     """The records of a JSON Lines file; a line that is not JSON becomes its ``ValueError``."""
@@ -40,9 +42,7 @@ def _read(path: Path) -> list[object]:
 
 def _validate(args: argparse.Namespace) -> int:
     records = _read(args.file)
-    found = validate_records(
-        records, args.persona, args.schemas, invariants=args.invariants
-    )
+    found = validate_records(records, args.persona, args.schemas, invariants=args.invariants)
     for violation in found:
         print(violation)
     print(f"{len(found)} violation(s) in {len(records)} frame(s)", file=sys.stderr)
