@@ -42,7 +42,7 @@ from mockrt.core.persona import PERSONAS
 from mockrt.core.server_events import ErrorEvent
 from mockrt.core.session import Session
 from mockrt.core.wire import dump
-from mockrt.serve import inspector
+from mockrt.serve import admin, inspector
 from mockrt.serve.state import STATE, Live, ServerConfig, ServerState
 
 __all__ = ["create_app", "describe_violation", "install_log_redaction"]
@@ -89,6 +89,7 @@ def create_app(config: ServerConfig | None = None) -> web.Application:
     app.router.add_post("/v1/realtime/client_secrets", _client_secrets)
     app.router.add_post("/v1/realtime/transcription_sessions", _beta_transcription_sessions)
     inspector.add_routes(app)
+    admin.add_admin_routes(app)  # /mockrt/config, script, reset, journal, openapi.json
     app.router.add_route("*", "/v1/{tail:.*}", _unknown_route)  # after every real /v1 route
     app.on_startup.append(_open_journal)
     app.on_shutdown.append(_close_sessions)
