@@ -30,6 +30,8 @@ OPTIONS: list[tuple[str, str, Any, str, Any]] = [
     ("--persona", "beta", "beta", "ga", "ga"),
     ("--rule-wording", "later", "later", "event", "event"),
     ("--model-with-intent", "http", "http", "close", "close"),
+    ("--max-sessions", "7", 7, "3", 3),
+    ("--max-journal-bytes", "1024", 1024, "2048", 2048),
 ]
 
 
