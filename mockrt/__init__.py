@@ -7,6 +7,8 @@ aiohttp through this package's ``__init__``.
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _metadata_version
 from typing import Any
 
 __all__ = [
@@ -23,7 +25,10 @@ __all__ = [
     "create_app",
 ]
 
-__version__ = "0.1.0"
+try:  # one source for the version: pyproject.toml, through the installed metadata
+    __version__: str = _metadata_version("mockrt")
+except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
+    __version__ = "0+unknown"
 
 _WHERE = {
     "CountingIds": "mockrt.core.ids",

@@ -15,6 +15,7 @@ from mockrt.core.session import Session
 from mockrt.serve.testing import MockRealtimeServer
 
 from .conftest import make_session, send
+from .test_reliability_update import mutated_requests, sessions
 
 TYPES = [
     "session.update",
@@ -112,3 +113,50 @@ async def test_an_internal_error_becomes_server_error_and_the_session_goes_on(
         await ws.send('{"type": "input_audio_buffer.clear"}')
         cleared = json.loads(await asyncio.wait_for(ws.recv(), 5))
         assert cleared["type"] == "input_audio_buffer.cleared"
+
+
+# --- issue 14: schema-aware and raw frames; strict JSON out, never server_error ------------------
+
+
+def _no_constant(name: str) -> Any:
+    raise AssertionError(f"{name} is not JSON")
+
+
+raw_texts = st.one_of(
+    st.binary(max_size=80).map(lambda b: b.decode("latin-1")),
+    st.text(st.characters(codec=None, categories=["Cs", "Cc", "Zl", "Zp"]), max_size=10).map(
+        lambda t: json.dumps({"type": t, "event_id": t}, ensure_ascii=False)
+    ),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            mutated_requests(),
+            sessions.map(lambda s: json.dumps({"type": "session.update", "session": s})),
+            raw_texts,
+            frames,
+            st.binary(max_size=40),
+        ),
+        max_size=8,
+    )
+)
+def test_schema_aware_and_raw_frames_never_cause_server_error_or_non_json(
+    items: list[str | bytes],
+) -> None:
+    session = make_session()
+    session.events_to_send()
+    for item in items:
+        if isinstance(item, bytes):
+            session.receive_bytes(item)
+        else:
+            session.receive_text(item)
+        for event in session.events_to_send():
+            text = json.dumps(event, allow_nan=False)
+            assert event.get("error", {}).get("type") != "server_error", text
+    for entry in session.journal:
+        json.loads(entry.to_line(), parse_constant=_no_constant)
+    reply = send(session, {"type": "input_audio_buffer.clear"})
+    assert [e["type"] for e in reply][-1] == "input_audio_buffer.cleared"

@@ -15,7 +15,8 @@ _MODULES: dict[str, str] = {
     "child": "DUMMY_API_KEY Outcome add_redirect_arguments child_env program_env run_with_mock",
     "clientmatrix": "add_client_arguments run_client_matrix",
     "diagnose": "redirect_notes run_program",
-    "main": "build_parser SUBCOMMANDS",
+    "main": "build_parser COMMANDS package_version SUBCOMMANDS",
+    "serve": "ENV_PREFIX env_name warn_if_exposed",
     "schemas": "FIRST_EVENT FrameViolation validate_records",
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names.split()}

@@ -1,146 +1,85 @@
-"""The command line: ``mockrt serve`` here; other subcommands live in the modules of
-``SUBCOMMANDS``, each with ``register(subparsers)`` setting ``func`` on its parser."""
+"""The command line: ``mockrt COMMAND``. Each command lives in its own module (``SUBCOMMANDS``)
+with ``register(subparsers)`` setting ``func`` on its parser; ``COMMANDS`` maps each command to
+its module and one-line help, so that start-up imports only the chosen command's module
+(``mockrt --help`` and ``mockrt --version`` import none). Must never import aiohttp at module
+level.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
-import logging
-import signal
-import sys
 from collections.abc import Sequence
-from functools import partial
-from pathlib import Path
+from importlib.metadata import PackageNotFoundError, version
 
-from aiohttp import web
-
-from mockrt.contract.scriptfile import load_script
-from mockrt.core.options import Options
-from mockrt.core.script import ScriptError
-from mockrt.core.transcriber import ScriptedTranscriber
-from mockrt.serve.server import create_app
-from mockrt.serve.state import ServerConfig
-
-__all__ = ["SUBCOMMANDS", "build_parser", "main"]
+__all__ = ["COMMANDS", "SUBCOMMANDS", "build_parser", "main", "package_version"]
 
 # Modules that add subcommands: each has register(subparsers: argparse._SubParsersAction).
 SUBCOMMANDS: tuple[str, ...] = (
+    "mockrt.cli.serve",
     "mockrt.cli.diagnose",
     "mockrt.cli.run",
     "mockrt.cli.schemas",
+    "mockrt.cli.script",
     "mockrt.cli.conformance",
 )
+# command -> (its module, one-line help for `mockrt --help`): start-up imports only the module
+# of the command given. A SUBCOMMANDS module without an entry here is imported every time.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("mockrt.cli.serve", "run the mock server until SIGINT/SIGTERM"),
+    "diagnose": (
+        "mockrt.cli.diagnose",
+        "run a program against the mock and explain what its client did wrong",
+    ),
+    "run": (
+        "mockrt.cli.run",
+        "run a program against the mock, its api.openai.com connections redirected",
+    ),
+    "validate": ("mockrt.cli.schemas", "check a recorded stream against schemas/"),
+    "schemas": ("mockrt.cli.schemas", "export or check the JSON Schemas of the events"),
+    "script": ("mockrt.cli.script", "check script files"),
+    "conformance": (
+        "mockrt.cli.conformance",
+        "run the protocol conformance suite against the mock, the live API or a URL",
+    ),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def package_version() -> str:
+    """The installed distribution's version: the one source is pyproject.toml."""
+    try:
+        return version("mockrt")
+    except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
+        return "0+unknown"
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``command``, only that command's module is imported (the others get a
+    placeholder that lists them in ``--help``)."""
     parser = argparse.ArgumentParser(
         prog="mockrt",
         description="A local mock of the OpenAI Realtime API in transcription mode.",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the mock server until SIGINT/SIGTERM")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one")
-    serve.add_argument(
-        "--api-key",
-        action="append",
-        dest="api_keys",
-        metavar="KEY",
-        help="accept only this key (repeatable); default: any sk-… key",
-    )
-    serve.add_argument(
-        "--journal",
-        type=Path,
-        metavar="FILE.jsonl",
-        help="append every frame both ways to this JSON Lines file",
-    )
-    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
-    serve.add_argument(
-        "--script",
-        type=Path,
-        metavar="FILE",
-        help="YAML/JSON script of the turns' transcripts and faults "
-        "(default text: 'turn N: X.XX s of speech')",
-    )
-    serve.add_argument(
-        "--speed",
-        type=float,
-        default=1.0,
-        help="pacing factor for scripted latencies; 0 = as fast as possible",
-    )
-    serve.add_argument(
-        "--persona",
-        choices=["ga", "beta"],
-        default="ga",
-        help="ga (default): beta clients get beta_api_shape_disabled and close 4000, as live "
-        "today; beta: clients sending OpenAI-Beta: realtime=v1 get the retired beta shapes",
-    )
-    serve.add_argument(
-        "--rule-wording",
-        choices=["event", "later"],
-        default="event",
-        help="wording of the realtime-on-transcription error (default: event)",
-    )
-    serve.add_argument(
-        "--model-with-intent",
-        choices=["close", "http"],
-        default="close",
-        help="?intent=transcription&model=X: error frame + close 4000 (recent) "
-        "or HTTP 400 at the handshake (older)",
-    )
-    serve.set_defaults(func=_serve)
-    for module in SUBCOMMANDS:
+    parser.add_argument("--version", action="version", version=f"mockrt {package_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    mapped = {module for module, _ in COMMANDS.values()}
+    modules = [m for m in SUBCOMMANDS if m not in mapped]  # unmapped: always imported
+    if command is None:
+        modules += SUBCOMMANDS
+    elif command in COMMANDS:
+        modules.append(COMMANDS[command][0])
+    for module in dict.fromkeys(modules):
         importlib.import_module(module).register(sub)
+    for name, (_, help_text) in COMMANDS.items():
+        if name not in sub.choices:
+            sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    import sys
+
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in args_list if not a.startswith("-")), None)
+    args = build_parser(command or "").parse_args(args_list)
     return int(args.func(args))
-
-
-def _serve(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if args.speed < 0:
-        raise SystemExit("mockrt serve: --speed must be >= 0")
-    options = Options(rule_wording=args.rule_wording, model_with_intent=args.model_with_intent)
-    transcriber = None
-    if args.script is not None:
-        try:
-            script = load_script(args.script)
-        except ScriptError as exc:
-            raise SystemExit(f"mockrt serve: {exc}") from exc
-        transcriber = partial(ScriptedTranscriber, script)
-    config = ServerConfig(
-        persona=args.persona,
-        transcriber=transcriber,
-        options=options,
-        api_keys=frozenset(args.api_keys) if args.api_keys else None,
-        journal_path=args.journal,
-        speed=args.speed,
-    )
-    asyncio.run(_run(config, args.host, args.port))
-    return 0
-
-
-async def _run(config: ServerConfig, host: str, port: int) -> None:
-    runner = web.AppRunner(create_app(config), handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    bound_host, bound_port = runner.addresses[0][:2]
-    shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
-    print(f"ws://{shown}:{bound_port}/v1/realtime?intent=transcription", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()  # on_shutdown closes every session with 1001

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from conformance.invariants import FIRST_EVENT, FrameViolation, validate_records
 from mockrt.contract import schema
 
 __all__ = ["FIRST_EVENT", "FrameViolation", "register", "validate_records"]
+
 
 def _read(path: Path) -> list[object]:
     """The records of a JSON Lines file; a line that is not JSON becomes its ``ValueError``."""
@@ -40,9 +42,7 @@ def _read(path: Path) -> list[object]:
 
 def _validate(args: argparse.Namespace) -> int:
     records = _read(args.file)
-    found = validate_records(
-        records, args.persona, args.schemas, invariants=args.invariants
-    )
+    found = validate_records(records, args.persona, args.schemas, invariants=args.invariants)
     for violation in found:
         print(violation)
     print(f"{len(found)} violation(s) in {len(records)} frame(s)", file=sys.stderr)
@@ -50,9 +50,30 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from mockrt.contract import asyncapi
+
     written = schema.export(args.dir)
-    print(f"wrote {len(written)} schema documents to {args.dir}")
+    asyncapi.export_asyncapi(args.dir)
+    print(f"wrote {len(written)} schema documents and {asyncapi.ASYNCAPI_FILE} to {args.dir}")
     return 0
+
+
+def _sdk_missing(module: str) -> str:
+    """What to install for ``--against-sdk``: the openai pin of the ``test`` extra (pyproject)."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        wanted = [r.split(";")[0].strip() for r in requires("mockrt") or () if "extra" in r]
+    except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
+        wanted = []
+    needed = ("openai", "hypothesis", "hypothesis-jsonschema")
+    pins = [r for r in wanted if re.split(r"[<>=!~ \[]", r, maxsplit=1)[0] in needed]
+    return (
+        f"mockrt schemas check --against-sdk: compares schemas/ with the openai package's types, "
+        f"and {module} is not installed. Install: pip install "
+        f"{' '.join(repr(p) for p in pins or ['openai'])} "
+        f"(or pip install 'mockrt[test]')"
+    )
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -62,15 +83,20 @@ def _check(args: argparse.Namespace) -> int:
             f"give DIR, or write one with `mockrt schemas export {args.dir}`"
         )
         return 1
-    problems = schema.check(args.dir)
+    from mockrt.contract import asyncapi
+
+    problems = schema.check(args.dir) + asyncapi.check_asyncapi(args.dir)
     for problem in problems:
         print(problem)
     if not problems:
         print(f"{args.dir}: up to date ({len(schema.documents())} documents)")
     failed = bool(problems)
     if args.against_sdk:
-        from mockrt.contract.sdkcheck import check_against_sdk
-
+        try:
+            from mockrt.contract.sdkcheck import check_against_sdk
+        except ModuleNotFoundError as exc:
+            print(_sdk_missing(exc.name or "openai"), file=sys.stderr)
+            return 2
         report = check_against_sdk(
             args.dir,
             max_examples=args.max_examples,

@@ -19,6 +19,7 @@ import importlib
 from typing import Any
 
 _MODULES: dict[str, str] = {
+    "asyncapi": ("ASYNCAPI_FILE asyncapi_document check_asyncapi export_asyncapi render_asyncapi"),
     "drift": "Allowed allowlist allowlist_data Drift out_of_scope Target",
     "schema": (
         "BASE_URI check ClientSecretCreateRequest ClientSecretCreateResponse DIALECT Direction "

@@ -50,7 +50,10 @@ _MODULES: dict[str, str] = {
         "create_client_secret decide HttpReject KeyStore MintedKey offered_key Open"
     ),
     "ids": "CountingIds Ids RandomIds",
-    "journal": "describe Entry Journal read_jsonl redact summarize Violation",
+    "journal": (
+        "add_secrets client_frame_form describe Entry escape_controls finite_copy Journal "
+        "KEEP_REJECTED_CHARS read_jsonl redact strict_json summarize Violation"
+    ),
     "machine": "CLIENT_INPUTS next_state SERVER_INPUTS State TRANSITIONS",
     "options": "Options VADLESS_MODELS",
     "outbox": "Outbox",
@@ -78,8 +81,8 @@ _MODULES: dict[str, str] = {
         "TranscriptionSessionAudioInput TranscriptionSessionRequest TurnDetection"
     ),
     "sessionconf": (
-        "apply_realtime_update apply_update default_realtime_session default_session "
-        "validate_session_request"
+        "apply_realtime_update apply_update check_request default_realtime_session "
+        "default_session INT_MAX validate_session_request"
     ),
     "transcriber": (
         "auto_logprobs DEFAULT_BETWEEN_DELTAS_MS DEFAULT_COMPLETED_MS DEFAULT_FIRST_DELTA_MS "
@@ -91,8 +94,8 @@ _MODULES: dict[str, str] = {
         "IdleTimeout SEMANTIC_EAGERNESS SpeechStarted SpeechStopped TurnDetector VadConfig VadEvent"
     ),
     "validation": (
-        "Accepted is_realtime_session json_kind parse_client_text REALTIME_ONLY_KEYS Rejected "
-        "session_type_error validation_error_detail"
+        "Accepted is_realtime_session json_kind non_finite_path parse_client_text "
+        "REALTIME_ONLY_KEYS Rejected session_type_error validation_error_detail"
     ),
     "wire": "ClientModel dump omit_none ServerModel",
 }

@@ -7,34 +7,158 @@ caused it and the rule. Captures of live traffic use the same format. API keys a
 Direction ``"connection"`` (session ``""``) records a connection the program opened elsewhere and
 the redirect sent here: ``event`` is ``{"type": "mockrt.redirect", "url": <as the program asked>,
 "to": ..., "library": ..., "action": "redirected"|"passed"|"blocked"}``; client()/server() skip it.
-Must never import aiohttp or websockets.
+
+Cost and memory are bounded per frame: the per-direction lists and the violation count are kept
+as entries are added (never re-listed), a rejected frame is kept whole only when short (else its
+first characters, its length and a SHA-256), ``audio`` strings are summarised, and nothing
+written contains NaN or Infinity (``strict_json``). Must never import aiohttp or websockets.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
+    "KEEP_REJECTED_CHARS",
     "Entry",
     "Journal",
     "Violation",
+    "add_secrets",
+    "client_frame_form",
     "describe",
+    "escape_controls",
+    "finite_copy",
     "read_jsonl",
     "redact",
+    "strict_json",
     "summarize",
 ]
 
-# OpenAI secret keys (sk-…, sk-proj-…) and ephemeral keys (ek_…): keep a short prefix only.
-_KEY = re.compile(r"\b(sk-|ek_)([A-Za-z0-9_\-]{4})[A-Za-z0-9_\-]{4,}")
+# OpenAI secret keys (sk-…, sk-proj-…) and ephemeral keys (ek_…) of any length and charset (up
+# to a delimiter of the text around them): a long key keeps a 4-character prefix, a short one
+# none. Keys in query strings (``?api_key=…``) and ``Bearer`` credentials are cut whole.
+_KEY = re.compile(r"\b(sk-|ek_)([^\s\"'`<>&,;()\[\]{}\\|]*)")
+_QUERY_KEY = re.compile(
+    r"(?i)\b((?:openai_)?api[_-]?key|access_token|client_secret|token|key)=([^&\s\"'#]+)"
+)
+_BEARER = re.compile(r"(?i)\b(Bearer\s+)([^\s\"',;]+)")
+_secrets: set[str] = set()
+_secret_pattern: re.Pattern[str] | None = None
+
+
+def add_secrets(keys: Iterable[str]) -> None:
+    """Redact these exact strings too (``mockrt serve --api-key`` values of any form); keys
+    shorter than 4 characters are skipped, as cutting them would garble every text."""
+    global _secret_pattern
+    new = {k for k in keys if len(k) >= 4} - _secrets
+    if not new:
+        return
+    _secrets.update(new)
+    ordered = sorted(_secrets, key=len, reverse=True)
+    _secret_pattern = re.compile("|".join(re.escape(k) for k in ordered))
+
+
+def _cut_key(match: re.Match[str]) -> str:
+    body = match.group(2)
+    return f"{match.group(1)}{body[:4]}…" if len(body) >= 12 else f"{match.group(1)}…"
 
 
 def redact(text: str) -> str:
     """``text`` with API keys cut to their first characters: ``sk-abcd…``."""
-    return _KEY.sub(lambda m: f"{m.group(1)}{m.group(2)}…", text)
+    if _secret_pattern is not None:
+        text = _secret_pattern.sub("<redacted key>", text)
+    text = _KEY.sub(_cut_key, text)
+    if "=" in text:
+        text = _QUERY_KEY.sub(lambda m: f"{m.group(1)}=…", text)
+    return _BEARER.sub(lambda m: f"{m.group(1)}…", text)
+
+
+# C0/C1 controls, DEL, lone surrogates and Unicode line/paragraph separators: a client could forge
+# log lines or terminal escapes with them.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_CONTROLS_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape", "backslashreplace").decode()
+
+
+def escape_controls(text: str, keep_lines: bool = False) -> str:
+    """``text`` with control characters and lone surrogates as ``\\xNN``/``\\uNNNN`` escapes,
+    safe for one log line (or, with ``keep_lines``, a UTF-8 page that keeps its newlines)."""
+    return (_CONTROLS_BUT_LINES if keep_lines else _CONTROLS).sub(_escape, text)
+
+
+def finite_copy(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by its name (``"Infinity"``), so that
+    it can be written as strict JSON; iterative, so any nesting depth is safe."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else _non_finite_name(value)
+    if not isinstance(value, dict | list):
+        return value
+    root: list[Any] = [value]
+    stack: list[tuple[Any, dict[Any, Any] | list[Any], Any]] = [(value, root, 0)]
+    while stack:
+        node, parent, key = stack.pop()
+        copy: dict[Any, Any] | list[Any]
+        if isinstance(node, dict):
+            copy = dict(node)
+            keys: Iterable[Any] = copy.keys()
+        else:
+            copy = list(node)
+            keys = range(len(copy))
+        parent[key] = copy
+        for k in keys:
+            item = copy[k]
+            if isinstance(item, float) and not math.isfinite(item):
+                copy[k] = _non_finite_name(item)
+            elif isinstance(item, dict | list):
+                stack.append((item, copy, k))
+    return root[0]
+
+
+def _non_finite_name(value: float) -> str:
+    return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+
+
+def strict_json(value: Any) -> str:
+    """Compact JSON that every parser accepts: never a bare NaN or Infinity (they become
+    strings), ASCII escapes so lone surrogates survive UTF-8 files and sockets."""
+    try:
+        return json.dumps(value, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        return json.dumps(finite_copy(value), separators=(",", ":"), allow_nan=False)
+
+
+# A rejected frame longer than this is journaled as its first characters, length and hash.
+KEEP_REJECTED_CHARS = 1024
+_HEAD_CHARS = 256
+
+
+def _summarise_audio(frame: Any) -> Any:
+    """Any ``audio`` string (valid base64 or not) becomes ``<N chars>``; audio is never kept."""
+    if isinstance(frame, dict) and isinstance(frame.get("audio"), str):
+        return {**frame, "audio": f"<{len(frame['audio'])} base64 chars>"}
+    return frame
+
+
+def client_frame_form(text: str, parsed: Any) -> Any:
+    """What the journal keeps of a rejected client frame: the parsed JSON (non-finite numbers
+    named, audio summarised) when the frame is short, else ``{"truncated_frame": {"head": first
+    characters, "length": characters, "sha256": hex}}``, so memory stays bounded."""
+    if len(text) > KEEP_REJECTED_CHARS:
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        head = text[:_HEAD_CHARS]
+        if '"audio"' in head:
+            head = head[: head.index('"audio"')] + '"audio": <summarised>'
+        return {"truncated_frame": {"head": head, "length": len(text), "sha256": digest}}
+    return _summarise_audio(finite_copy(parsed))
 
 
 @dataclass(frozen=True)
@@ -91,7 +215,12 @@ class Entry:
 
     def to_line(self) -> str:
         # ASCII escapes: a client may send lone surrogates, which UTF-8 files cannot hold.
-        return redact(json.dumps(self.to_json(), separators=(",", ":")))
+        return redact(strict_json(self.to_json()))
+
+
+# Rough memory of an entry besides its frame text (tracemalloc: ~450 bytes for a short frame with
+# its Entry, dict and violation); ``approx_bytes`` bounds the finished sessions a server keeps.
+_ENTRY_OVERHEAD = 400
 
 
 @dataclass
@@ -99,6 +228,16 @@ class Journal:
     """The frames of one session (or many, when read from a file)."""
 
     entries: list[Entry] = field(default_factory=list)
+    # Kept as entries are added: nothing per frame re-lists the journal.
+    _client: list[Entry] = field(default_factory=list, init=False, repr=False)
+    _server: list[Entry] = field(default_factory=list, init=False, repr=False)
+    violation_count: int = field(default=0, init=False)
+    approx_bytes: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        given, self.entries = self.entries, []
+        for entry in given:
+            self.add(entry)
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries)
@@ -106,14 +245,28 @@ class Journal:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def add(self, entry: Entry) -> None:
+    def add(self, entry: Entry, size: int | None = None) -> None:
+        """Append ``entry``; ``size`` is the length of its frame text when known."""
         self.entries.append(entry)
+        if entry.direction == "client":
+            self._client.append(entry)
+        elif entry.direction == "server":
+            self._server.append(entry)
+        if entry.violation is not None:
+            self.violation_count += 1
+        if size is None:
+            size = len(entry.event) if isinstance(entry.event, str) else _ENTRY_OVERHEAD
+        self.approx_bytes += _ENTRY_OVERHEAD + size
 
     def client(self) -> list[Entry]:
-        return [e for e in self.entries if e.direction == "client"]
+        return list(self._client)
 
     def server(self) -> list[Entry]:
-        return [e for e in self.entries if e.direction == "server"]
+        return list(self._server)
+
+    def client_entry(self, index: int) -> Entry | None:
+        """The client frame of ``index`` (its position among client frames), in O(1)."""
+        return self._client[index] if 0 <= index < len(self._client) else None
 
     def connections(self) -> list[Entry]:
         """Connections the redirect saw (``mockrt.serve.redirect``), in order."""
@@ -121,11 +274,11 @@ class Journal:
 
     def received(self, event_type: str | None = None) -> list[Entry]:
         """Client frames, optionally only those of ``event_type``."""
-        return [e for e in self.client() if event_type is None or e.type == event_type]
+        return [e for e in self._client if event_type is None or e.type == event_type]
 
     def sent(self, event_type: str | None = None) -> list[Entry]:
         """Server frames, optionally only those of ``event_type``."""
-        return [e for e in self.server() if event_type is None or e.type == event_type]
+        return [e for e in self._server if event_type is None or e.type == event_type]
 
     def violations(self) -> list[Violation]:
         return [e.violation for e in self.entries if e.violation is not None]
@@ -205,9 +358,9 @@ def describe(journal: Journal, session_id: str, intent: str, violation: Violatio
     rejected (invalid_parameter)``, with API keys redacted."""
     if violation.client_index is None:
         return redact(f"session {session_id}: {violation.message} -> error ({violation.code})")
-    client = journal.client()
     index = violation.client_index
-    frame = client[index].event if index < len(client) else None
+    entry = journal.client_entry(index)
+    frame = entry.event if entry is not None else None
     return redact(
         f"session {session_id}: client event #{index + 1} {summarize(frame)} "
         f"on a {intent} session -> rejected ({violation.code})"

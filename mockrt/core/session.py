@@ -34,7 +34,7 @@ from mockrt.core.effects import ClientRef, Effect, Emit, Reject
 from mockrt.core.errors import ErrorDetail
 from mockrt.core.exceptions import InvalidState
 from mockrt.core.ids import CountingIds, Ids
-from mockrt.core.journal import Entry, Journal, Violation
+from mockrt.core.journal import Entry, Journal, Violation, client_frame_form
 from mockrt.core.machine import State, next_state
 from mockrt.core.options import Options
 from mockrt.core.outbox import Outbox
@@ -251,12 +251,13 @@ class Session:
             persona=self.persona,
         )
         if not isinstance(result, Accepted):
-            self._journal_client(index, result.raw)
+            self._journal_client(index, client_frame_form(text, result.raw), min(len(text), 1400))
             if self.state is State.OPEN:
                 self._reject(result.error, ClientRef(index, result.event_type, result.event_id))
             return
         event = result.event
-        self._journal_client(index, self._journal_form(event, result.raw))
+        size = 64 if isinstance(event, InputAudioBufferAppend) else len(text)
+        self._journal_client(index, self._journal_form(event, result.raw), size)
         if self.state is not State.OPEN:
             return
         ref = ClientRef(index, event.type, event.event_id)
@@ -279,7 +280,7 @@ class Session:
         """Handle one client binary frame: always an error, the connection stays usable."""
         self._transition("binary_frame")
         index = self._next_client_index()
-        self._journal_client(index, f"<binary frame of {len(data)} bytes>")
+        self._journal_client(index, f"<binary frame of {len(data)} bytes>", 32)
         if self.state is State.OPEN:
             self._reject(errors.binary_frame(), ClientRef(index, None, None))
 
@@ -371,6 +372,6 @@ class Session:
             return raw
         return event.model_dump(mode="json", exclude_unset=True)
 
-    def _journal_client(self, index: int, frame: Any) -> None:
+    def _journal_client(self, index: int, frame: Any, size: int) -> None:
         """``frame`` is the parsed JSON, or the raw text of a frame that is not JSON."""
-        self.journal.add(Entry("client", self.now, self.id, frame, index))
+        self.journal.add(Entry("client", self.now, self.id, frame, index), size)

@@ -2,7 +2,10 @@
 
 ``session.update`` semantics [py3.51 session_update_event.py]: "Only the fields that are present in
 the session.update are updated … To clear a field like turn_detection, pass null." A rejected update
-changes nothing. Must never import aiohttp or websockets.
+changes nothing: ``apply_update`` checks the whole request (``check_request``: nulls on fields that
+cannot be null, ranges) and builds the turn detector's config before it returns a new session, so
+a session either gets the new config or an error with nothing applied. Must never import aiohttp or
+websockets.
 """
 
 from __future__ import annotations
@@ -31,11 +34,14 @@ from mockrt.core.session_objects import (
     TranscriptionSession,
     TranscriptionSessionRequest,
 )
+from mockrt.core.vad import VadConfig
 from mockrt.core.validation import session_type_error, validation_error_detail
 
 __all__ = [
+    "INT_MAX",
     "apply_realtime_update",
     "apply_update",
+    "check_request",
     "default_realtime_session",
     "default_session",
     "validate_session_request",
@@ -99,10 +105,78 @@ def _merge_turn_detection(
     return SemanticVadOut.model_validate({**base, **given})
 
 
+# UNCONFIRMED: the SDK types these ``int`` with no maximum; the OpenAPI ``integer`` of the REST
+# API is 32-bit, and the REST wording for a larger value is the ``*_above_max_value`` one.
+INT_MAX = 2**31 - 1
+_TD = "session.audio.input.turn_detection"
+# Fields the SDK types as not Optional: ``null`` there is refused (RealtimeTranscriptionSession-
+# AudioInputTurnDetectionParam: ``threshold: float``, ``prefix_padding_ms: int``, …).
+_NOT_NULL: dict[str, str] = {
+    "threshold": "a decimal",
+    "prefix_padding_ms": "an integer",
+    "silence_duration_ms": "an integer",
+    "eagerness": "a string",
+}
+
+
+def check_request(request: TranscriptionSessionRequest) -> ErrorDetail | None:
+    """The first error in what the request sets, beyond its types: ``null`` where the SDK
+    types a field as not Optional, numbers out of the documented (or 32-bit) ranges."""
+    audio_input = request.audio.input if request.audio is not None else None
+    td = audio_input.turn_detection if audio_input is not None else None
+    if td is None:
+        return None
+    given = td.model_fields_set
+    for key, expected in _NOT_NULL.items():
+        if key in given and getattr(td, key, 0) is None:
+            return errors.invalid_type(f"{_TD}.{key}", expected, "null")
+    if not isinstance(td, ServerVad):
+        return None
+    for key in ("prefix_padding_ms", "silence_duration_ms", "idle_timeout_ms"):
+        value = getattr(td, key)
+        if value is not None and value > INT_MAX:
+            return errors.out_of_range(f"{_TD}.{key}", "integer", True, INT_MAX, value)
+    if td.idle_timeout_ms is not None and td.idle_timeout_ms < 1:
+        # UNCONFIRMED minimum: a timeout of 0 ms cannot elapse "without speech"; live unknown.
+        return errors.out_of_range(
+            f"{_TD}.idle_timeout_ms", "integer", False, 1, td.idle_timeout_ms
+        )
+    return None
+
+
+def _turn_detector_error(session: TranscriptionSession, options: Options) -> ErrorDetail | None:
+    """Build the VAD config the session will run with, so nothing fails once applied."""
+    td = session.audio.input.turn_detection
+    if td is None:
+        return None
+    try:
+        VadConfig.from_turn_detection(td.model_dump(mode="json"), base=options.vad)
+    except (ValueError, OverflowError):
+        # A range check above missed a value the detector cannot run with: refused, as live
+        # refuses what it cannot use. UNCONFIRMED wording (the REST one for a bad value).
+        return errors.invalid_type(_TD, "a turn detection the server can run", "an object")
+    return None
+
+
 def apply_update(
     current: TranscriptionSession, request: TranscriptionSessionRequest, options: Options
 ) -> TranscriptionSession | ErrorDetail:
-    """The session after ``request`` is merged in, or the error that rejects it."""
+    """The session after ``request`` is merged in, or the error that rejects it (and then
+    nothing of the request is applied)."""
+    error = check_request(request)
+    if error is not None:
+        return error
+    updated = _merge(current, request, options)
+    if isinstance(updated, TranscriptionSession):
+        error = _turn_detector_error(updated, options)
+        if error is not None:
+            return error
+    return updated
+
+
+def _merge(
+    current: TranscriptionSession, request: TranscriptionSessionRequest, options: Options
+) -> TranscriptionSession | ErrorDetail:
     audio_input = current.audio.input
     changes: dict[str, Any] = {}
     explicit_turn_detection = False

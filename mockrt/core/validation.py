@@ -3,12 +3,15 @@
 The fast path is one ``validate_json`` (parse and validate at once, perf-notes.md); only a frame
 that fails it is parsed again to find the first violation and word it as the live API does.
 Pydantic errors map onto the live codes: ``unknown_parameter``, ``missing_required_parameter``,
-``invalid_value``, ``invalid_type``, ``*_above_max_value``. Must never import aiohttp or websockets.
+``invalid_value``, ``invalid_type``, ``*_above_max_value``. ``NaN``/``Infinity`` are not JSON
+(``invalid_json``) and a number too large for a double (``1e400``) is refused as ``invalid_type``,
+so nothing non-finite reaches a session. Must never import aiohttp or websockets.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from mockrt.core import errors
-from mockrt.core.beta import BETA_CLIENT_EVENTS
+from mockrt.core.beta import BETA_CLIENT_EVENTS, TranscriptionSessionUpdate
 from mockrt.core.client_events import CLIENT_EVENTS, ClientEvent, SessionUpdate
 from mockrt.core.errors import ErrorDetail
 from mockrt.core.options import Options
@@ -30,6 +33,7 @@ __all__ = [
     "Rejected",
     "is_realtime_session",
     "json_kind",
+    "non_finite_path",
     "parse_client_text",
     "session_type_error",
     "validation_error_detail",
@@ -127,16 +131,47 @@ def parse_client_text(
     except ValidationError:
         pass
     else:
-        if isinstance(event, SessionUpdate):
+        if isinstance(event, SessionUpdate | TranscriptionSessionUpdate) and (
+            non_finite_path(event.session.model_dump()) is not None
+        ):
+            pass  # the slow path words the error (only session updates carry numbers)
+        elif isinstance(event, SessionUpdate):
             # The validated session's type is all the rule needs (its keys passed the model).
             shape = {"type": event.session.type}
             error = session_type_error(shape, transcription=transcription, options=options)
             if error is not None:
                 return Rejected(error, json.loads(text), event.type, event.event_id)
-        return Accepted(event, None)
+            return Accepted(event, None)
+        else:
+            return Accepted(event, None)
     return _slow_path(
         text, transcription=transcription, options=options, persona=persona, adapter=adapter
     )
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)  # built once: 25 µs a frame
+
+
+def non_finite_path(value: Any) -> str | None:
+    """The dotted path (``session.audio.input.noise_reduction.strength``) of the first
+    non-finite number in parsed JSON, or None; iterative, so any nesting depth is safe."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            return path
+        if isinstance(node, dict):
+            items = [(f"{path}.{k}" if path else str(k), v) for k, v in node.items()]
+        elif isinstance(node, list):
+            items = [(f"{path}[{i}]", v) for i, v in enumerate(node)]
+        else:
+            continue
+        stack.extend(reversed(items))
+    return None
 
 
 def _slow_path(
@@ -148,7 +183,7 @@ def _slow_path(
     adapter: TypeAdapter[Any],
 ) -> Accepted | Rejected:
     try:
-        raw = json.loads(text)
+        raw = _DECODER.decode(text)
     except (ValueError, RecursionError) as exc:
         return Rejected(errors.invalid_json(str(exc)), text, None, None)
     if not isinstance(raw, dict):
@@ -167,6 +202,13 @@ def _slow_path(
     if event_type == "transcription_session.update" and persona is GA:
         # The beta event on a GA socket; UNCONFIRMED: answered like the beta header (no close).
         return Rejected(errors.beta_api_shape_disabled(), raw, event_type, event_id)
+    infinite = non_finite_path(raw)
+    if infinite is not None:
+        # UNCONFIRMED wording: a literal like 1e400 overflows a double; refused, never echoed.
+        refused = errors.invalid_type(
+            infinite, "a finite number", "a number too large to represent"
+        )
+        return Rejected(refused, raw, event_type, event_id)
     if event_type == "session.update" and persona is GA and isinstance(raw.get("session"), dict):
         error = session_type_error(raw["session"], transcription=transcription, options=options)
         if error is not None:

@@ -12,13 +12,22 @@ import importlib
 from typing import Any
 
 _MODULES: dict[str, str] = {
+    "admin": ("add_admin_routes ADMIN AdminState configuration load_script reset restore_script"),
+    "background": "BackgroundMockServer",
     "inspector": "add_routes ROUTE_NAME session_summary",
-    "pytest_plugin": "mockrt_redirect_fixture mockrt_server pytest_configure",
+    "openapi": "openapi_document",
+    "pytest_async": "mockrt_server ServerFactory",
+    "pytest_fixtures": (
+        "MISSING_PYTEST_ASYNCIO mockrt_redirect_fixture mockrt_server_session mockrt_server_sync "
+        "WithoutPytestAsyncio"
+    ),
+    "pytest_plugin": "pytest_addoption pytest_configure pytest_runtest_makereport",
+    "pytest_report": "attach JOURNAL_DIR_OPTION summary watch",
     "redirect": "ENV_BLOCK ENV_LOG ENV_URL HOOK_DIR Record Redirect install_from_env "
     "mockrt_redirect",
     "redirect_hook": "hook_env read_log summary_lines to_journal",
     "redirect_patches": "PATCHES REDIRECTED_HOSTS NetworkBlocked Router guard_sockets is_loopback",
-    "server": "create_app describe_violation",
+    "server": "create_app describe_violation install_log_redaction",
     "state": "Live ServerConfig ServerState STATE",
     "testing": "MockRealtimeServer TEST_API_KEY",
 }

@@ -10,6 +10,11 @@
     GET /mockrt/                          HTML: the session list (refreshes itself)
     GET /mockrt/sessions/{id}             HTML: the diagnosis and the journal of one session
 
+When the server has ``api_keys`` (``mockrt serve --api-key``), every route asks for one of them
+as the API does (``Authorization: Bearer <key>``), else 401 with the API's error body. Nothing
+shown contains audio (the journal summarises every ``audio`` string) or a raw control character
+or lone surrogate (escaped), so no client frame can make a page fail.
+
 It only reads ``app[STATE]``; calling it twice adds the routes once. ``mockrt.serve.server`` is
 imported when a route is added or served, not at import time, so ``create_app`` may import this
 module.
@@ -19,11 +24,13 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from mockrt.core.journal import Entry, redact
+from mockrt.core.handshake import HttpReject, decide
+from mockrt.core.journal import Entry, escape_controls, redact
 from mockrt.diagnosis.analysis import diagnose
 from mockrt.diagnosis.describe import describe_event
 from mockrt.diagnosis.frames import as_dict
@@ -41,11 +48,35 @@ def add_routes(app: web.Application) -> None:
     """Add the inspector's routes to ``app`` (a no-op when they are there already)."""
     if ROUTE_NAME in app.router.named_resources():
         return
-    app.router.add_get("/mockrt/sessions", _sessions_json, name=ROUTE_NAME)
-    app.router.add_get("/mockrt/sessions/{id}/journal", _journal_json)
-    app.router.add_get("/mockrt/sessions/{id}", _session_html)
-    app.router.add_get("/mockrt/", _sessions_html)
-    app.router.add_get("/mockrt", _sessions_html)
+    app.router.add_get("/mockrt/sessions", _locked(_sessions_json), name=ROUTE_NAME)
+    app.router.add_get("/mockrt/sessions/{id}/journal", _locked(_journal_json))
+    app.router.add_get("/mockrt/sessions/{id}", _locked(_session_html))
+    app.router.add_get("/mockrt/", _locked(_sessions_html))
+    app.router.add_get("/mockrt", _locked(_sessions_html))
+
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def _locked(handler: Handler) -> Handler:
+    """``handler`` behind the API's key check when the server only accepts given keys."""
+
+    async def checked(request: web.Request) -> web.Response:
+        state = _state(request)
+        if state.config.api_keys:
+            decision = decide(
+                {},
+                request.headers,
+                [],
+                state.keys,
+                state.config.options,
+                state.config.wall_clock(),
+            )
+            if isinstance(decision, HttpReject):
+                return web.json_response(decision.body, status=decision.status)
+        return await handler(request)
+
+    return checked
 
 
 def _state(request: web.Request) -> ServerState:
@@ -88,7 +119,8 @@ def session_summary(session: Session, is_open: bool) -> dict[str, Any]:
 
 
 def _json(body: Any, status: int = 200) -> web.Response:
-    text = redact(json.dumps(body, ensure_ascii=False))
+    # ASCII escapes: a lone surrogate a client sent cannot be encoded as UTF-8.
+    text = redact(json.dumps(body, ensure_ascii=True))
     return web.Response(text=text, status=status, content_type="application/json")
 
 
@@ -149,7 +181,9 @@ def _page(title: str, body: str, refresh: bool = False) -> web.Response:
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>"
         f"<body>{body}</body></html>"
     )
-    return web.Response(text=redact(text), content_type="text/html")
+    return web.Response(
+        text=escape_controls(redact(text), keep_lines=True), content_type="text/html"
+    )
 
 
 async def _sessions_html(request: web.Request) -> web.Response:
@@ -189,7 +223,7 @@ async def _session_html(request: web.Request) -> web.Response:
     found = _find(_state(request), session_id)
     if found is None:
         return web.Response(
-            text=f"<p>No session with id {html.escape(session_id)}.</p>",
+            text=escape_controls(f"<p>No session with id {html.escape(session_id)}.</p>"),
             status=404,
             content_type="text/html",
         )

@@ -3,13 +3,18 @@
 ``create_app(config)`` builds the application: ``GET /v1/realtime`` (WebSocket),
 ``POST /v1/realtime/client_secrets``, ``GET /healthz``. Every decision about the protocol is made
 by ``handshake`` and ``Session``; this module only moves frames, keeps time and writes the journal.
+
+Reliability (issue 14): per-frame work is constant (log lines are built only when INFO is on; the
+reader yields to other connections every ``_YIELD_EVERY`` frames), finished sessions are kept up
+to ``max_sessions`` and ``max_journal_bytes`` (newest kept; ``journal_path`` has them all), every
+log line escapes what a client controls and redacts keys (the access log too), and a client that
+aborts its handshake costs one debug line.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from typing import Any
@@ -24,29 +29,67 @@ from mockrt.core.handshake import (
     create_client_secret,
     decide,
 )
-from mockrt.core.journal import Entry, Violation, describe, redact
+from mockrt.core.journal import (
+    Entry,
+    Violation,
+    add_secrets,
+    describe,
+    escape_controls,
+    redact,
+    strict_json,
+)
 from mockrt.core.persona import PERSONAS
 from mockrt.core.server_events import ErrorEvent
 from mockrt.core.session import Session
 from mockrt.core.wire import dump
-from mockrt.serve import inspector
+from mockrt.serve import admin, inspector
 from mockrt.serve.state import STATE, Live, ServerConfig, ServerState
 
-__all__ = ["create_app", "describe_violation"]
+__all__ = ["create_app", "describe_violation", "install_log_redaction"]
 
 log = logging.getLogger("mockrt")
+# The reader hands the loop to other connections after this many frames in a row, so a client
+# flooding frames cannot starve the others (issue 14: /healthz stopped answering).
+_YIELD_EVERY = 32
+
+
+class _RedactingFilter(logging.Filter):
+    """Keys redacted and control characters escaped in every record of a logger (aiohttp's
+    access log writes the request line, query string included: ``?api_key=…``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = escape_controls(redact(message))
+        if clean != message or record.args:
+            record.msg, record.args = clean, None
+        return True
+
+
+_FILTER = _RedactingFilter()
+
+
+def install_log_redaction() -> None:
+    """Put the redacting filter on mockrt's and aiohttp's loggers (idempotent)."""
+    for name in ("mockrt", "aiohttp.access", "aiohttp.server", "aiohttp.web", "aiohttp.websocket"):
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
 
 
 def create_app(config: ServerConfig | None = None) -> web.Application:
     """The mock's aiohttp application."""
     config = config or ServerConfig()
     app = web.Application(client_max_size=1024 * 1024)
+    install_log_redaction()
+    if config.api_keys:
+        add_secrets(config.api_keys)
     app[STATE] = ServerState(config, KeyStore(config.api_keys), config.ids())
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/v1/realtime", _realtime)
     app.router.add_post("/v1/realtime/client_secrets", _client_secrets)
     app.router.add_post("/v1/realtime/transcription_sessions", _beta_transcription_sessions)
     inspector.add_routes(app)
+    admin.add_admin_routes(app)  # /mockrt/config, script, reset, journal, openapi.json
     app.router.add_route("*", "/v1/{tail:.*}", _unknown_route)  # after every real /v1 route
     app.on_startup.append(_open_journal)
     app.on_shutdown.append(_close_sessions)
@@ -133,7 +176,12 @@ async def _realtime(request: web.Request) -> web.StreamResponse:
         compress=False,  # perf-notes.md: permessage-deflate costs more than the whole pipeline
         autoping=True,
     )
-    await ws.prepare(request)
+    try:
+        await ws.prepare(request)
+    except (ConnectionError, RuntimeError) as exc:
+        # The client went away during the upgrade: nothing to answer, nothing to journal.
+        log.debug("handshake aborted by the client (%s)", type(exc).__name__)
+        return web.Response(status=400)  # never written: the transport is closed
     if isinstance(decision, CloseAfterUpgrade):
         event = decision.error.event(state.ids.make("event"), None)
         await ws.send_str(event.model_dump_json())
@@ -157,8 +205,8 @@ async def _realtime(request: web.Request) -> web.StreamResponse:
     finally:
         session.close()
         state.live.pop(session.id, None)
-        state.finished.append(session)
         _flush_journal(live, state)
+        state.keep_finished(session)
     return ws
 
 
@@ -177,7 +225,7 @@ async def _serve(live: Live, state: ServerState) -> None:
             session.advance_to(clock())
             while True:
                 for event in session.events_to_send():
-                    await ws.send_str(json.dumps(event, separators=(",", ":")))
+                    await ws.send_str(strict_json(event))
                 pending = session.next_event_due()
                 if speed != 0 or pending is None:
                     break
@@ -194,8 +242,12 @@ async def _serve(live: Live, state: ServerState) -> None:
                 await asyncio.wait_for(wake.wait(), timeout)
 
     task = asyncio.create_task(sender())
+    frames = 0
     try:
         async for msg in ws:
+            frames += 1
+            if frames % _YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # buffered frames are read without a suspension
             session.advance_to(clock())
             try:
                 if msg.type == WSMsgType.TEXT:
@@ -223,11 +275,12 @@ def _flush_journal(live: Live, state: ServerState) -> None:
     entries = live.session.journal.entries
     new = entries[live.logged :]
     live.logged = len(entries)
+    logging_info = log.isEnabledFor(logging.INFO)
     for entry in new:
         if state.journal_file is not None:
             state.journal_file.write(entry.to_line() + "\n")
-        if entry.violation is not None:
-            log.info(describe_violation(live.session, entry))
+        if entry.violation is not None and logging_info:
+            log.info("%s", describe_violation(live.session, entry))
     if new and state.journal_file is not None:
         state.journal_file.flush()
 
@@ -238,16 +291,19 @@ def _journal_refusal(state: ServerState, event: ErrorEvent, decision: CloseAfter
     detail = decision.error
     violation = Violation(detail.rule.value, detail.code, detail.message, None, None, None)
     entry = Entry("server", 0.0, "", dump(event), 0, violation)
-    log.info(redact(f"connection refused: {detail.message} -> close {decision.code}"))
+    if log.isEnabledFor(logging.INFO):
+        line = f"connection refused: {detail.message} -> close {decision.code}"
+        log.info("%s", escape_controls(redact(line)))
     if state.journal_file is not None:
         state.journal_file.write(entry.to_line() + "\n")
         state.journal_file.flush()
 
 
 def describe_violation(session: Session, entry: Entry) -> str:
-    """One readable line for a violation the session journaled (keys redacted)."""
+    """One readable line for a violation the session journaled (keys redacted, control
+    characters escaped: a client's event type cannot forge a log line)."""
     assert entry.violation is not None
-    return describe(session.journal, session.id, session.intent, entry.violation)
+    return escape_controls(describe(session.journal, session.id, session.intent, entry.violation))
 
 
 async def _open_journal(app: web.Application) -> None:

@@ -7,7 +7,9 @@ inspector read it. No behaviour here, so both can import it without importing ea
 
 from __future__ import annotations
 
+import gc
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +40,9 @@ class ServerConfig:
     # 15 MiB of audio is 20 MiB of base64; larger frames are closed with 1009 by aiohttp.
     max_frame_bytes: int = 32 * 1024 * 1024
     wall_clock: Callable[[], float] = time.time
+    # Finished sessions kept for the inspector and fixtures (the newest; journal_path has all).
+    max_sessions: int = 100
+    max_journal_bytes: int = 16 * 1024 * 1024  # approximate memory of the kept journals
 
 
 @dataclass
@@ -53,8 +58,33 @@ class ServerState:
     keys: KeyStore
     ids: Ids
     live: dict[str, Live] = field(default_factory=dict)
-    finished: list[Session] = field(default_factory=list)
+    finished: deque[Session] = field(default_factory=deque)
+    finished_bytes: int = 0
+    dropped: int = 0  # finished sessions dropped to stay within the limits
     journal_file: IO[str] | None = None
+    _uncollected: int = 0  # approximate bytes dropped since the last garbage collection
+
+    def keep_finished(self, session: Session) -> None:
+        """Keep ``session``; drop the oldest kept ones beyond the count and byte limits."""
+        self.finished.append(session)
+        self.finished_bytes += session.journal.approx_bytes
+        limits = self.config
+        while self.finished and (
+            len(self.finished) > limits.max_sessions
+            or self.finished_bytes > limits.max_journal_bytes
+        ):
+            old = self.finished.popleft()
+            self.finished_bytes -= old.journal.approx_bytes
+            self._uncollected += old.journal.approx_bytes
+            self.dropped += 1
+        if self._uncollected >= _COLLECT_AFTER_BYTES:
+            # A session is a reference cycle (its audio and turns point back at it): without a
+            # collection an idle server would hold a dropped journal until the next allocations.
+            self._uncollected = 0
+            gc.collect()
+
+
+_COLLECT_AFTER_BYTES = 8 * 1024 * 1024
 
 
 STATE = web.AppKey("mockrt_state", ServerState)

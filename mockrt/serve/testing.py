@@ -21,6 +21,7 @@ from mockrt.core.journal import Journal
 from mockrt.core.script import Script
 from mockrt.core.session import Session
 from mockrt.core.transcriber import ScriptedTranscriber
+from mockrt.serve import admin
 from mockrt.serve.server import create_app, describe_violation
 from mockrt.serve.state import STATE, ServerConfig
 
@@ -48,10 +49,14 @@ class MockRealtimeServer:
         ``ServerConfig`` field. Test defaults: counting ids, ``speed=0``."""
         config.setdefault("ids", CountingIds)
         config.setdefault("speed", 0)
-        if script is not None:
-            loaded = script if isinstance(script, Script) else load_script(script)
-            config["transcriber"] = lambda: ScriptedTranscriber(loaded)
-        return cls(ServerConfig(**config))
+        if script is None:
+            return cls(ServerConfig(**config))
+        loaded = script if isinstance(script, Script) else load_script(script)
+        config["transcriber"] = lambda: ScriptedTranscriber(loaded)
+        server = cls(ServerConfig(**config))
+        server.app[admin.ADMIN].script = loaded
+        server.app[admin.ADMIN].source = "" if isinstance(script, Script) else str(script)
+        return server
 
     def problems(self) -> list[str]:
         """Violations the mock saw and scripted turns never consumed, one line each."""
@@ -67,6 +72,20 @@ class MockRealtimeServer:
                     f"{transcriber.unused_turns}"
                 )
         return out
+
+    async def reset(self) -> dict[str, int]:
+        """Close live sessions (1001) and forget every session, minted key and id, so the next
+        test starts afresh; the script stays (``restore_script()`` puts the first one back)."""
+        return await admin.reset(self.app)
+
+    def use_script(self, script: str | Path | Script) -> None:
+        """Serve ``script`` (a path or a Script) to sessions that open from now on."""
+        loaded = script if isinstance(script, Script) else load_script(script)
+        admin.load_script(self.app, loaded, str(script) if isinstance(script, str | Path) else "")
+
+    def restore_script(self) -> None:
+        """Back to the script the server started with."""
+        admin.restore_script(self.app)
 
     async def start(self) -> MockRealtimeServer:
         self._runner = web.AppRunner(self.app, handle_signals=False)

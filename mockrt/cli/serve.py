@@ -1,0 +1,229 @@
+"""``mockrt serve``: run the mock until SIGINT/SIGTERM.
+
+Every option also comes from the environment, ``MOCKRT_<OPTION>`` (``MOCKRT_HOST``,
+``MOCKRT_PORT``, ``MOCKRT_SCRIPT``, ``MOCKRT_JOURNAL``, ``MOCKRT_API_KEY`` — several keys separated
+by commas —, ``MOCKRT_SPEED``, ``MOCKRT_PERSONA``, ``MOCKRT_LOG_LEVEL``, ``MOCKRT_RULE_WORDING``,
+``MOCKRT_MODEL_WITH_INTENT``, ``MOCKRT_MAX_SESSIONS``, ``MOCKRT_MAX_JOURNAL_BYTES``); a flag wins
+over its variable. Binding an address other than loopback is allowed (containers) and logged as a
+warning. Imported only when ``serve`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import logging
+import os
+import signal
+import sys
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from mockrt.contract.scriptfile import load_script
+from mockrt.core.options import Options
+from mockrt.core.script import ScriptError
+from mockrt.core.transcriber import ScriptedTranscriber
+from mockrt.serve.admin import ADMIN
+from mockrt.serve.server import create_app
+from mockrt.serve.state import ServerConfig
+
+__all__ = ["ENV_PREFIX", "env_name", "register", "warn_if_exposed"]
+
+ENV_PREFIX = "MOCKRT_"
+log = logging.getLogger("mockrt")
+_CHOICES: dict[str, list[str]] = {
+    "log_level": ["debug", "info", "warning", "error"],
+    "persona": ["ga", "beta"],
+    "rule_wording": ["event", "later"],
+    "model_with_intent": ["close", "http"],
+}
+
+
+def env_name(option: str) -> str:
+    """``--model-with-intent`` -> ``MOCKRT_MODEL_WITH_INTENT``."""
+    return ENV_PREFIX + option.lstrip("-").replace("-", "_").upper()
+
+
+def _add(parser: argparse.ArgumentParser, option: str, help: str, **kwargs: Any) -> None:
+    """An option whose default comes from its environment variable when that is set."""
+    variable = env_name(option)
+    if variable in os.environ and kwargs.get("action") != "append":
+        kwargs["default"] = os.environ[variable]  # argparse converts it with `type`
+    parser.add_argument(option, help=f"{help} [env {variable}]", **kwargs)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``serve`` subcommand."""
+    serve = subparsers.add_parser(
+        "serve",
+        help="run the mock server until SIGINT/SIGTERM",
+        description="Run the mock. Every option can also be set by its environment variable "
+        "(shown in brackets); a flag wins over its variable.",
+    )
+    _add(serve, "--host", "address to bind (default 127.0.0.1)", default="127.0.0.1")
+    _add(serve, "--port", "port; 0 picks a free one", type=int, default=8000)
+    _add(
+        serve,
+        "--api-key",
+        "accept only this key (repeatable; the variable takes comma-separated keys); "
+        "default: any sk-… key. The admin API /mockrt/ then needs one of them too",
+        action="append",
+        dest="api_keys",
+        metavar="KEY",
+    )
+    _add(
+        serve,
+        "--journal",
+        "append every frame both ways to this JSON Lines file",
+        type=Path,
+        metavar="FILE.jsonl",
+    )
+    _add(
+        serve,
+        "--max-sessions",
+        "finished sessions kept in memory for the inspector, the newest (default 100); "
+        "--journal FILE still has them all",
+        type=int,
+        default=100,
+        metavar="N",
+    )
+    _add(
+        serve,
+        "--max-journal-bytes",
+        "approximate memory of the finished sessions kept (default 16 MiB); "
+        "older ones are dropped first",
+        type=int,
+        default=16 * 1024 * 1024,
+        metavar="BYTES",
+    )
+    _add(serve, "--log-level", "log level", default="info", choices=_CHOICES["log_level"])
+    _add(
+        serve,
+        "--script",
+        "YAML/JSON script of the turns' transcripts and faults "
+        "(default text: 'turn N: X.XX s of speech')",
+        type=Path,
+        metavar="FILE",
+    )
+    _add(
+        serve,
+        "--speed",
+        "pacing factor for scripted latencies; 0 = as fast as possible",
+        type=float,
+        default=1.0,
+    )
+    _add(
+        serve,
+        "--persona",
+        "ga (default): beta clients get beta_api_shape_disabled and close 4000, as live "
+        "today; beta: clients sending OpenAI-Beta: realtime=v1 get the retired beta shapes",
+        choices=_CHOICES["persona"],
+        default="ga",
+    )
+    _add(
+        serve,
+        "--rule-wording",
+        "wording of the realtime-on-transcription error (default: event)",
+        choices=_CHOICES["rule_wording"],
+        default="event",
+    )
+    _add(
+        serve,
+        "--model-with-intent",
+        "?intent=transcription&model=X: error frame + close 4000 (recent) "
+        "or HTTP 400 at the handshake (older)",
+        choices=_CHOICES["model_with_intent"],
+        default="close",
+    )
+    serve.set_defaults(func=_serve)
+
+
+def _from_environment(args: argparse.Namespace) -> None:
+    """What argparse cannot do with environment defaults: check choices, split the keys."""
+    for dest, choices in _CHOICES.items():
+        if getattr(args, dest) not in choices:
+            raise SystemExit(
+                f"mockrt serve: {env_name(dest)}={getattr(args, dest)!r} is not one of "
+                f"{', '.join(choices)}"
+            )
+    if args.api_keys is None and os.environ.get(env_name("api_key")):
+        args.api_keys = [k.strip() for k in os.environ[env_name("api_key")].split(",") if k.strip()]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    _from_environment(args)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.speed < 0:
+        raise SystemExit("mockrt serve: --speed must be >= 0")
+    options = Options(rule_wording=args.rule_wording, model_with_intent=args.model_with_intent)
+    transcriber = script = None
+    if args.script is not None:
+        try:
+            script = load_script(args.script)
+        except ScriptError as exc:
+            raise SystemExit(f"mockrt serve: {exc}") from exc
+        transcriber = partial(ScriptedTranscriber, script)
+    config = ServerConfig(
+        persona=args.persona,
+        transcriber=transcriber,
+        options=options,
+        api_keys=frozenset(args.api_keys) if args.api_keys else None,
+        journal_path=args.journal,
+        speed=args.speed,
+        max_sessions=max(0, args.max_sessions),
+        max_journal_bytes=max(0, args.max_journal_bytes),
+    )
+    app = create_app(config)
+    if script is not None:
+        app[ADMIN].script, app[ADMIN].source = script, str(args.script)
+    asyncio.run(_run(app, args.host, args.port, any_key=config.api_keys is None))
+    return 0
+
+
+def warn_if_exposed(host: str, port: int, *, any_key: bool) -> bool:
+    """Log a warning when ``host`` is not a loopback address; True when it did."""
+    if _is_loopback(host):
+        return False
+    log.warning(
+        "listening on %s:%s, not only on loopback: other machines can reach the mock%s",
+        host,
+        port,
+        " and it accepts any sk-… key (set --api-key)" if any_key else "",
+    )
+    return True
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def _run(app: web.Application, host: str, port: int, *, any_key: bool) -> None:
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound_host, bound_port = runner.addresses[0][:2]
+    warn_if_exposed(host, int(bound_port), any_key=any_key)
+    shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+    print(f"ws://{shown}:{bound_port}/v1/realtime?intent=transcription", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()  # on_shutdown closes every session with 1001
