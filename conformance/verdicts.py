@@ -24,7 +24,9 @@ from conformance.results import Verdict
 if TYPE_CHECKING:  # conformance.clients.base imports asyncio for its Recorder
     from conformance.clients.base import ClientRun
 
-__all__ = ["ClientVerdict", "judge"]
+__all__ = ["REASON_LIMIT", "ClientVerdict", "judge"]
+
+REASON_LIMIT = 400
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,21 @@ def judge(
     records: list[dict[str, Any]] | None = None,
 ) -> ClientVerdict:
     """The verdict of ``run`` on ``case``. ``records`` (the run's frames, None when no journal
-    could be read: a live or URL target) tells which session the client opened."""
+    could be read: a live or URL target) tells which session the client opened. The reason is
+    one line of at most ``REASON_LIMIT`` characters (a library's error text can run to pages)."""
+    verdict = _judge(case, run, violations, records)
+    reason = " ".join(verdict.reason.split())
+    if len(reason) > REASON_LIMIT:
+        reason = reason[: REASON_LIMIT - 3] + "..."
+    return ClientVerdict(verdict.verdict, reason, verdict.violations)
+
+
+def _judge(
+    case: ClientCase,
+    run: ClientRun,
+    violations: list[FrameViolation],
+    records: list[dict[str, Any]] | None = None,
+) -> ClientVerdict:
     if run.unimplemented is not None:
         return ClientVerdict("UNIMPLEMENTED", run.unimplemented)
     found = tuple(violations)

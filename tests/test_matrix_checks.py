@@ -14,7 +14,7 @@ from conformance.casefile import CaseError
 from conformance.client_checks import check_client, pacing_ratio
 from conformance.clientcases import load_client_cases, select_client_cases
 from conformance.clients import ClientRun, Problem, Transcript
-from conformance.verdicts import judge
+from conformance.verdicts import REASON_LIMIT, judge
 
 CREATED = {
     "type": "session.created",
@@ -227,3 +227,11 @@ def test_the_checks_cases_verdicts_and_report_load_no_socket_or_event_loop_libra
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_reason_is_one_line_even_when_a_library_error_runs_to_pages() -> None:
+    message = "1 validation error for tagged-union\n" + "  Input tag 'x' found\n" * 100
+    verdict = judge(CASE, a_run(errors=[Problem("error", message, 0.1)]), [])
+    assert verdict.verdict == "FAILED"
+    assert "\n" not in verdict.reason and len(verdict.reason) == REASON_LIMIT
+    assert verdict.reason.endswith("...")
