@@ -17,7 +17,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
 from websockets.typing import Subprotocol
 
-from conformance.runner import (
+from conformance.actions import (
     Action,
     Close,
     Connect,
@@ -30,8 +30,8 @@ from conformance.runner import (
     Reply,
     Send,
     Sleep,
-    run_steps,
 )
+from conformance.runner import run_steps
 from conformance.targets import Endpoint
 
 __all__ = ["INVALID_KEY", "execute"]

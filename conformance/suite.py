@@ -13,11 +13,12 @@ from typing import Any
 
 import yaml
 
+from conformance.actions import Outcome
 from conformance.casefile import Case
 from conformance.driver import execute
 from conformance.invariants import default_schemas_dir, validate_records
 from conformance.results import CaseResult
-from conformance.runner import Outcome, audio_seconds, case_steps, step_label
+from conformance.runner import audio_seconds, case_steps, step_label
 from conformance.targets import Target, Targets
 
 __all__ = ["known_failures", "run_case", "run_cases"]

@@ -14,6 +14,7 @@ import conformance
 
 MODULES = sorted(m.name for m in pkgutil.iter_modules(conformance.__path__, "conformance."))
 PURE = [
+    "conformance.actions",
     "conformance.audio",
     "conformance.budget",
     "conformance.casefile",

@@ -8,21 +8,12 @@ from typing import Any
 
 import pytest
 
+from conformance.actions import Close, Connect, Handshake, Outcome, Receive, Received, Send
 from conformance.budget import PRICE_PER_MINUTE, estimate
 from conformance.casefile import Case, Source, load_cases, select
 from conformance.invariants import validate_records
 from conformance.matching import match, substitute
-from conformance.runner import (
-    Close,
-    Connect,
-    Handshake,
-    Outcome,
-    Receive,
-    Received,
-    Send,
-    case_steps,
-    run_steps,
-)
+from conformance.runner import case_steps, run_steps
 
 
 def test_an_id_placeholder_binds_and_must_match_later() -> None:
