@@ -22,6 +22,8 @@ SUBCOMMANDS: tuple[str, ...] = (
     "mockrt.cli.schemas",
     "mockrt.cli.script",
     "mockrt.cli.conformance",
+    "mockrt.cli.proxy",
+    "mockrt.cli.diff",
 )
 # command -> (its module, one-line help for `mockrt --help`): start-up imports only the module
 # of the command given. A SUBCOMMANDS module without an entry here is imported every time.
@@ -37,11 +39,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "validate": ("mockrt.cli.schemas", "check a recorded stream against schemas/"),
     "schemas": ("mockrt.cli.schemas", "export or check the JSON Schemas of the events"),
-    "script": ("mockrt.cli.script", "check script files"),
+    "script": ("mockrt.cli.script", "check script files, or make one from a capture"),
     "conformance": (
         "mockrt.cli.conformance",
         "run the protocol conformance suite against the mock, the live API or a URL",
     ),
+    "proxy": (
+        "mockrt.cli.proxy",
+        "forward an app's realtime traffic to an upstream, validating and recording it",
+    ),
+    "diff": ("mockrt.cli.diff", "compare two captures event by event (exit 1 on differences)"),
 }
 
 

@@ -1,13 +1,17 @@
-"""``mockrt script check FILE ...``: validate script files without starting a server.
+"""``mockrt script check FILE ...``: validate script files without starting a server; and
+``mockrt script from-capture CAPTURE``: a recorded session as a script (YAML on stdout).
 
 Each file is loaded as ``mockrt serve --script`` loads it (``mockrt.contract.scriptfile``); a good
 file prints ``FILE: ok (N turns)``, a bad one its error as ``file:line: field: reason``; exit 1
-when any file is bad. Must never import aiohttp.
+when any file is bad. ``from-capture`` prints the script ``mockrt serve --script`` (or
+``--replay CAPTURE`` directly) plays back (``mockrt.contract.fromcapture``); what a script cannot
+reproduce goes to stderr. Must never import aiohttp.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 __all__ = ["register"]
@@ -15,7 +19,7 @@ __all__ = ["register"]
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``script`` subcommand."""
-    script = subparsers.add_parser("script", help="check script files")
+    script = subparsers.add_parser("script", help="check script files, or make one from a capture")
     sub = script.add_subparsers(dest="script_command", required=True)
     check = sub.add_parser(
         "check",
@@ -23,6 +27,33 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     check.add_argument("files", type=Path, nargs="+", metavar="FILE")
     check.set_defaults(func=_check)
+    from_capture = sub.add_parser(
+        "from-capture",
+        help="print the script (YAML) that replays a captured session",
+        description="Transcripts, delta splits, pacing (ms after the commit), usage, failures "
+        "and the server's close, from the first session of CAPTURE (docs/captures.md).",
+    )
+    from_capture.add_argument("capture", type=Path, metavar="CAPTURE")
+    from_capture.set_defaults(func=_from_capture)
+
+
+def _from_capture(args: argparse.Namespace) -> int:
+    import yaml
+
+    from mockrt.contract.fromcapture import limits, script_data
+    from mockrt.serve.capture import read_capture
+
+    try:
+        journal = read_capture(args.capture)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"mockrt script: cannot read {args.capture}: {exc}", file=sys.stderr)
+        return 1
+    data = script_data(journal)
+    print(f"# mockrt script from-capture {args.capture}")
+    sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    for line in limits(journal):
+        print(f"mockrt script: not reproduced: {line}", file=sys.stderr)
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:

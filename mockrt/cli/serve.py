@@ -17,6 +17,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from aiohttp import web
 from mockrt.contract.scriptfile import load_script
 from mockrt.core.options import Options
 from mockrt.core.script import ScriptError
-from mockrt.core.transcriber import ScriptedTranscriber
+from mockrt.core.transcriber import ScriptedTranscriber, Transcriber
 from mockrt.serve.admin import ADMIN
 from mockrt.serve.server import create_app
 from mockrt.serve.state import ServerConfig
@@ -111,6 +112,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     _add(
         serve,
+        "--replay",
+        "play back a capture (or a directory of captures, one per session in order) to a "
+        "client that sends the same audio (docs/captures.md)",
+        type=Path,
+        metavar="CAPTURE",
+    )
+    _add(
+        serve,
         "--speed",
         "pacing factor for scripted latencies; 0 = as fast as possible",
         type=float,
@@ -165,6 +174,10 @@ def _serve(args: argparse.Namespace) -> int:
         raise SystemExit("mockrt serve: --speed must be >= 0")
     options = Options(rule_wording=args.rule_wording, model_with_intent=args.model_with_intent)
     transcriber = script = None
+    if args.replay is not None and args.script is not None:
+        raise SystemExit("mockrt serve: give --script or --replay, not both")
+    if args.replay is not None:
+        transcriber = _replay(args.replay)
     if args.script is not None:
         try:
             script = load_script(args.script)
@@ -186,6 +199,20 @@ def _serve(args: argparse.Namespace) -> int:
         app[ADMIN].script, app[ADMIN].source = script, str(args.script)
     asyncio.run(_run(app, args.host, args.port, any_key=config.api_keys is None))
     return 0
+
+
+def _replay(path: Path) -> Callable[[], Transcriber]:
+    """The transcriber factory that replays the capture(s) at ``path``, session by session."""
+    from mockrt.serve.capture import capture_files
+    from mockrt.serve.cassette import replay_factory
+
+    captures = capture_files(path) if path.is_dir() else [path]
+    if not captures:
+        raise SystemExit(f"mockrt serve: no capture in {path}")
+    try:
+        return replay_factory(captures)
+    except (OSError, ValueError, KeyError, ScriptError) as exc:
+        raise SystemExit(f"mockrt serve: cannot replay {path}: {exc}") from exc
 
 
 def warn_if_exposed(host: str, port: int, *, any_key: bool) -> bool:

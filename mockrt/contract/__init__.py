@@ -26,6 +26,8 @@ _MODULES: dict[str, str] = {
         "documents event_types EVENT_UNIONS ExpiresAfter export load Persona render REST_BODIES "
         "schema_id SCHEMAS_DIR"
     ),
+    "framecheck": "Finding FrameChecker",
+    "fromcapture": "limits script_data script_from_capture",
     "scriptfile": "first_schema_error load_script Locate parse_script read_document script_schema",
     "sdkcheck": "check_against_sdk coverage Report sdk_version targets",
     "sdkinstances": "bundle instances",

@@ -51,8 +51,8 @@ _MODULES: dict[str, str] = {
     ),
     "ids": "CountingIds Ids RandomIds",
     "journal": (
-        "add_secrets client_frame_form describe Entry escape_controls finite_copy Journal "
-        "KEEP_REJECTED_CHARS read_jsonl redact strict_json summarize Violation"
+        "add_secrets AudioRef client_frame_form CloseRecord describe Entry escape_controls "
+        "finite_copy Journal KEEP_REJECTED_CHARS read_jsonl redact strict_json summarize Violation"
     ),
     "machine": "CLIENT_INPUTS next_state SERVER_INPUTS State TRANSITIONS",
     "options": "Options VADLESS_MODELS",

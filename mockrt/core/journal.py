@@ -3,7 +3,11 @@
 One JSON Lines record per frame: ``{"direction": "client"|"server", "time": <s since the session
 began>, "session": "<sess id>", "event": <the frame as JSON, or its raw text>}`` plus ``index``
 (per direction, from 0) and, on an error the mock sent, ``violation`` naming the client event that
-caused it and the rule. Captures of live traffic use the same format. API keys are redacted.
+caused it and the rule. Captures of live traffic use the same format (docs/captures.md), with two
+additions: an append whose audio was written to a .wav beside the capture carries ``audio``
+(``{"file", "offset", "length"}``, bytes of the file's data chunk), and the end of a connection is
+a record ``{"direction": <who closed>, "time", "session", "close": {"code", "reason"}}`` with no
+``event`` (``Journal.closes``). API keys are redacted.
 Direction ``"connection"`` (session ``""``) records a connection the program opened elsewhere and
 the redirect sent here: ``event`` is ``{"type": "mockrt.redirect", "url": <as the program asked>,
 "to": ..., "library": ..., "action": "redirected"|"passed"|"blocked"}``; client()/server() skip it.
@@ -25,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
+    "AudioRef",
+    "CloseRecord",
     "KEEP_REJECTED_CHARS",
     "Entry",
     "Journal",
@@ -186,6 +192,40 @@ class Violation:
 
 
 @dataclass(frozen=True)
+class AudioRef:
+    """Where an append's audio went: ``length`` bytes at ``offset`` in the data chunk of the
+    .wav ``file`` (a name beside the capture)."""
+
+    file: str
+    offset: int
+    length: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "offset": self.offset, "length": self.length}
+
+
+@dataclass(frozen=True)
+class CloseRecord:
+    """The end of a connection: who closed it (``direction``), with which code and reason (the
+    other side got the same). ``code`` 1006: the connection dropped without a close frame."""
+
+    direction: Literal["client", "server"]
+    time: float
+    session: str
+    code: int
+    reason: str = ""
+
+    def to_line(self) -> str:
+        record = {
+            "direction": self.direction,
+            "time": round(self.time, 6),
+            "session": self.session,
+            "close": {"code": self.code, "reason": self.reason},
+        }
+        return redact(json.dumps(record, separators=(",", ":")))
+
+
+@dataclass(frozen=True)
 class Entry:
     direction: Literal["client", "server", "connection"]
     time: float
@@ -193,6 +233,7 @@ class Entry:
     event: Any
     index: int
     violation: Violation | None = None
+    audio: AudioRef | None = None
 
     @property
     def type(self) -> str | None:
@@ -211,6 +252,8 @@ class Entry:
         }
         if self.violation is not None:
             record["violation"] = self.violation.to_json()
+        if self.audio is not None:
+            record["audio"] = self.audio.to_json()
         return record
 
     def to_line(self) -> str:
@@ -228,6 +271,7 @@ class Journal:
     """The frames of one session (or many, when read from a file)."""
 
     entries: list[Entry] = field(default_factory=list)
+    closes: list[CloseRecord] = field(default_factory=list)
     # Kept as entries are added: nothing per frame re-lists the journal.
     _client: list[Entry] = field(default_factory=list, init=False, repr=False)
     _server: list[Entry] = field(default_factory=list, init=False, repr=False)
@@ -292,7 +336,8 @@ class Journal:
             raise AssertionError(f"the client sent {event_type!r} {n} times, expected {count}")
 
     def to_jsonl(self) -> str:
-        return "".join(e.to_line() + "\n" for e in self.entries)
+        lines = [e.to_line() + "\n" for e in self.entries]
+        return "".join(lines + [c.to_line() + "\n" for c in self.closes])
 
 
 def read_jsonl(lines: Iterable[str]) -> Journal:
@@ -304,7 +349,20 @@ def read_jsonl(lines: Iterable[str]) -> Journal:
             continue
         record = json.loads(line)
         direction = record["direction"]
+        if "close" in record and "event" not in record:
+            close = record["close"]
+            journal.closes.append(
+                CloseRecord(
+                    direction=direction,
+                    time=float(record.get("time", 0.0)),
+                    session=str(record.get("session", "")),
+                    code=int(close["code"]),
+                    reason=str(close.get("reason", "")),
+                )
+            )
+            continue
         violation = record.get("violation")
+        audio = record.get("audio")
         journal.add(
             Entry(
                 direction=direction,
@@ -322,6 +380,9 @@ def read_jsonl(lines: Iterable[str]) -> Journal:
                     client_type=violation.get("client_event", {}).get("type"),
                     client_event_id=violation.get("client_event", {}).get("event_id"),
                 ),
+                audio=None
+                if not isinstance(audio, dict)
+                else AudioRef(str(audio["file"]), int(audio["offset"]), int(audio["length"])),
             )
         )
         counters[direction] += 1

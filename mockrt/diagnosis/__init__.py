@@ -34,6 +34,7 @@ _MODULES: dict[str, str] = {
         "indent_block"
     ),
     "describe": "describe_event describe_turn_detection short_json",
+    "diff": "Difference diff_journals Tolerance",
     "explanations": "beta_fix explain extend infer_rule pretty_json",
     "findings": "Connection EventLine Note Problem Refused RunInfo SessionReport",
     "fingerprints": "CLIENTS Fingerprint fingerprint",

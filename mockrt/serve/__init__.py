@@ -12,10 +12,16 @@ import importlib
 from typing import Any
 
 _MODULES: dict[str, str] = {
+    "capture": (
+        "append_audio capture_files CaptureWriter FormatTracker read_capture read_wav wav_header "
+        "WAV_TAGS"
+    ),
+    "cassette": "Cassette CassetteAgeWarning ProxyServer RECORD_MODES RecordMode replay_factory",
     "admin": ("add_admin_routes ADMIN AdminState configuration load_script reset restore_script"),
     "background": "BackgroundMockServer",
     "inspector": "add_routes ROUTE_NAME session_summary",
     "openapi": "openapi_document",
+    "proxy": "create_proxy_app PROXY ProxyConfig ProxyState Route upstream_url",
     "pytest_async": "mockrt_server ServerFactory",
     "pytest_fixtures": (
         "MISSING_PYTEST_ASYNCIO mockrt_redirect_fixture mockrt_server_session mockrt_server_sync "
