@@ -76,6 +76,21 @@ def _label(entry: Entry) -> str:
     return entry.event if isinstance(entry.event, str) else "frame"
 
 
+def _shape(entry: Entry) -> str:
+    """The event with ids, wall-clock and ``*_ms`` values blanked: equal shapes pair up first."""
+
+    def blank(value: Any, key: str) -> Any:
+        if key in _WALL_CLOCK or key.endswith("_ms") or _is_id(key, value):
+            return "<>"
+        if isinstance(value, dict):
+            return {k: blank(v, str(k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [blank(v, key) for v in value]
+        return value
+
+    return json.dumps(blank(entry.event, ""), sort_keys=True)
+
+
 def _is_id(key: str, value: Any) -> bool:
     return isinstance(value, str) and (key in _ID_KEYS or bool(_ID_VALUE.fullmatch(value)))
 
@@ -165,17 +180,29 @@ def _diff_side(
     tol: Tolerance,
 ) -> list[Difference]:
     out: list[Difference] = []
-    la, lb = [_label(x) for x in xs], [_label(y) for y in ys]
     missing: list[Entry] = []
     extra: list[Entry] = []
-    matcher = difflib.SequenceMatcher(a=la, b=lb, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
+    # First by content (ids and timings left out), so one missing event is one difference; what
+    # does not line up then pairs by type, so a changed field reads as a field difference.
+    by_content = difflib.SequenceMatcher(
+        a=[_shape(x) for x in xs], b=[_shape(y) for y in ys], autojunk=False
+    )
+    for op, i1, i2, j1, j2 in by_content.get_opcodes():
+        if op == "equal":
             for x, y in zip(xs[i1:i2], ys[j1:j2], strict=True):
                 out += _diff_pair(session, direction, x, y, t0a, t0b, ids, tol)
-        else:
-            missing += xs[i1:i2]
-            extra += ys[j1:j2]
+            continue
+        sub_a, sub_b = xs[i1:i2], ys[j1:j2]
+        by_type = difflib.SequenceMatcher(
+            a=[_label(x) for x in sub_a], b=[_label(y) for y in sub_b], autojunk=False
+        )
+        for op2, k1, k2, m1, m2 in by_type.get_opcodes():
+            if op2 == "equal" or (op2 == "replace" and k2 - k1 == m2 - m1):
+                for x, y in zip(sub_a[k1:k2], sub_b[m1:m2], strict=True):
+                    out += _diff_pair(session, direction, x, y, t0a, t0b, ids, tol)
+            else:
+                missing += sub_a[k1:k2]
+                extra += sub_b[m1:m2]
     for x in missing:
         twin = next((y for y in extra if _label(y) == _label(x)), None)
         if twin is not None:
