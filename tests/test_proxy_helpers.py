@@ -28,14 +28,16 @@ async def run_client(
     *,
     model: str = "gpt-4o-transcribe",
     fmt: dict[str, Any] | None = None,
+    linger: float = 0.5,
 ) -> list[dict[str, Any]]:
     """One session as a careful client runs it: wait for session.created, update, then per turn
-    append, commit and wait for the result; close with 1000. Returns every server event."""
+    append, commit and wait for the result; read on until ``linger`` seconds pass without a
+    frame or the server closes; close with 1000. Returns every server event."""
     got: list[dict[str, Any]] = []
 
-    async def until(done: Callable[[dict[str, Any]], bool]) -> None:
+    async def until(done: Callable[[dict[str, Any]], bool], timeout: float = 10) -> None:
         while True:
-            event = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            event = json.loads(await asyncio.wait_for(ws.recv(), timeout))
             got.append(event)
             if done(event):
                 return
@@ -67,7 +69,7 @@ async def run_client(
                 lambda e: e["type"].endswith(("transcription.completed", "transcription.failed"))
             )
         try:
-            await until(lambda e: False)  # drain until the server closes, or time out
+            await until(lambda e: False, linger)  # what else comes, until the server closes
         except (TimeoutError, websockets.ConnectionClosed):
             pass
     return got

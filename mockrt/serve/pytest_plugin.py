@@ -75,3 +75,4 @@ from conformance.pytest_collect import (  # noqa: E402, F401
     pytest_sessionfinish,
     pytest_terminal_summary,
 )
+from mockrt.serve.cassette_plugin import mockrt_cassette  # noqa: E402, F401
