@@ -13,7 +13,7 @@ from mockrt.core.journal import Journal
 from mockrt.diagnosis.diff import Tolerance, diff_journals
 from mockrt.serve.capture import capture_files, read_capture
 
-__all__: list[str] = []
+__all__ = ["register"]
 
 
 def register(subparsers: Any) -> None:

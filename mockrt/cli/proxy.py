@@ -19,7 +19,7 @@ from typing import Any
 from mockrt.serve.cassette import RECORD_MODES, Cassette, ProxyServer
 from mockrt.serve.proxy import ProxyConfig
 
-__all__: list[str] = []
+__all__ = ["register"]
 
 
 def register(subparsers: Any) -> None:
