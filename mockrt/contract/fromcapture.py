@@ -119,9 +119,10 @@ def _turn_data(turn: _Turn) -> dict[str, Any] | None:
 
 def script_data(journal: Journal) -> dict[str, Any]:
     """The script (as data) that replays the first session of ``journal``."""
-    sessions = list(dict.fromkeys(e.session for e in journal))
+    frames = [e for e in journal if e.direction in ("client", "server")]
+    sessions = list(dict.fromkeys(e.session for e in frames))
     first = sessions[0] if sessions else ""
-    session = Journal([e for e in journal if e.session == first])
+    session = Journal([e for e in frames if e.session == first])
     session.closes = [c for c in journal.closes if c.session == first]
     turns = [t for t in (_turn_data(turn) for turn in _turns(session)) if t is not None]
     faults: list[dict[str, Any]] = []

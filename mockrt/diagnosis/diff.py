@@ -132,13 +132,14 @@ def _show(value: Any) -> str:
 
 
 def _sessions(journal: Journal) -> list[tuple[list[Entry], list[CloseRecord]]]:
-    names = list(dict.fromkeys(e.session for e in journal))
+    frames = [e for e in journal if e.direction in ("client", "server")]  # not redirect notes
+    names = list(dict.fromkeys(e.session for e in frames))
     for close in journal.closes:
         if close.session not in names:
             names.append(close.session)
     return [
         (
-            [e for e in journal if e.session == name],
+            [e for e in frames if e.session == name],
             [c for c in journal.closes if c.session == name],
         )
         for name in names
