@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockrt.contract.schema import Persona, validator_for
+from mockrt.contract.schema import Persona
+from mockrt.contract.validator import validator_for
 from mockrt.core.journal import Journal, summarize
 from mockrt.core.options import Options
 from mockrt.core.persona import BETA, GA
