@@ -306,3 +306,24 @@ async def test_an_unreachable_upstream_answers_502() -> None:
             async with websockets.connect(px.url):
                 pass
     assert refused.value.response.status_code == 502
+
+
+async def test_a_committed_item_without_a_result_is_reported_when_the_connection_ends() -> None:
+    async def forgetful(ws: web.WebSocketResponse, request: web.Request) -> None:
+        session = {"type": "transcription", "object": "realtime.transcription_session"}
+        await ws.send_str(
+            json.dumps({"type": "session.created", "event_id": "e1", "session": session})
+        )
+        committed = {"type": "input_audio_buffer.committed", "event_id": "e2", "item_id": "item_1"}
+        await ws.send_str(json.dumps({**committed, "previous_item_id": None}))
+        await ws.close(code=1011, message=b"gone")
+
+    async with scripted_upstream(forgetful) as base, proxy_for(base) as px:
+        async with websockets.connect(px.url) as ws:
+            with pytest.raises(websockets.ConnectionClosed):
+                while True:
+                    await asyncio.wait_for(ws.recv(), 5)
+        await px.settle()
+    invariants = [f for f in px.state.findings if f.kind == "invariant"]
+    assert [(f.direction, f.index) for f in invariants] == [("server", 1)]
+    assert "never got a completed or failed event" in invariants[0].message

@@ -102,9 +102,16 @@ class FrameChecker:
         frame): a committed item gets exactly one result, deltas spell the transcript, ..."""
         from conformance.invariants import validate_records
 
-        records = [entry.to_json() for entry in journal]
+        entries = [e for e in journal if e.direction in ("client", "server")]
+        records = [entry.to_json() for entry in entries]
         found = [
-            Finding("invariant", v.direction, v.index, v.type, _where(v.pointer, v.message))
+            Finding(
+                "invariant",
+                v.direction,
+                entries[v.index].index if 0 <= v.index < len(entries) else None,
+                v.type,
+                _where(v.pointer, v.message),
+            )
             for v in validate_records(records, self.persona, self.directory, invariants=True)
             if v.rule.startswith("lifecycle:")
         ]
