@@ -327,3 +327,38 @@ async def test_a_committed_item_without_a_result_is_reported_when_the_connection
     invariants = [f for f in px.state.findings if f.kind == "invariant"]
     assert [(f.direction, f.index) for f in invariants] == [("server", 1)]
     assert "never got a completed or failed event" in invariants[0].message
+
+
+async def test_a_browser_style_key_in_the_subprotocols_reaches_the_upstream() -> None:
+    async with (
+        MockRealtimeServer(api_keys=frozenset({KEY})) as upstream,
+        proxy_for(mock_base(upstream)) as px,
+    ):
+        protocols = ["realtime", f"openai-insecure-api-key.{KEY}"]
+        async with websockets.connect(px.url, subprotocols=protocols) as ws:  # type: ignore[arg-type]
+            assert ws.subprotocol == "realtime"
+            assert json.loads(await ws.recv())["type"] == "session.created"
+
+
+async def test_mockrt_proxy_command_records_and_reports_on_exit(tmp_path: Path) -> None:
+    import signal
+    import sys
+
+    async with MockRealtimeServer() as upstream:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "mockrt", "proxy", "--upstream", mock_base(upstream),
+            "--port", "0", "--record", str(tmp_path),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        assert proc.stdout is not None
+        url = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode().strip()
+        assert url.startswith("ws://127.0.0.1:") and url.endswith(
+            "/v1/realtime?intent=transcription"
+        )
+        async with websockets.connect(url, additional_headers=upstream.headers) as ws:
+            assert json.loads(await ws.recv())["type"] == "session.created"
+        proc.send_signal(signal.SIGINT)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0
+    assert "1 connection(s), 1 capture(s), 0 finding(s)" in err.decode()
+    assert len(list(tmp_path.glob("*.jsonl"))) == 1
