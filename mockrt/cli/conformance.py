@@ -52,9 +52,59 @@ def _run(args: argparse.Namespace) -> int:
             return 0
         print(estimate(cases, args.max_audio_seconds))
     print(f"mockrt conformance: {len(cases)} case(s) against {target.name}", file=sys.stderr)
+    if args.record is not None or args.compare_with is not None:
+        return _recorded(args, cases, target)
     results = asyncio.run(
         run_cases(cases, target, max_audio_seconds=args.max_audio_seconds, progress=_progress)
     )
+    return _report(args, results, target)
+
+
+def _recorded(args: argparse.Namespace, cases: list[Any], target: Any) -> int:
+    """``--record DIR`` (captures per case through the proxy) and ``--compare-with TARGET``
+    (the same cases against a second target, then ``mockrt diff`` per case)."""
+    from mockrt.diagnosis.diff import Tolerance
+    from mockrt.serve.caserecord import compare, record_cases, target_dir
+
+    if args.record is None:
+        print("mockrt conformance: --compare-with needs --record DIR", file=sys.stderr)
+        return 2
+    budget = args.max_audio_seconds
+    results = asyncio.run(
+        record_cases(cases, target, args.record, max_audio_seconds=budget, progress=_progress)
+    )
+    status = _report(args, results, target)
+    print(f"captures per case in {target_dir(args.record, target)}")
+    if args.compare_with is None:
+        return status
+    other = parse_target(args.compare_with, None, args.persona)
+    if target_dir(args.record, other) == target_dir(args.record, target):
+        print("mockrt conformance: --compare-with names the target itself", file=sys.stderr)
+        return 2
+    print(f"mockrt conformance: the same cases against {other.name}", file=sys.stderr)
+    asyncio.run(
+        record_cases(cases, other, args.record, max_audio_seconds=budget, progress=_progress)
+    )
+    print(file=sys.stderr)
+    diffs = compare(
+        target_dir(args.record, target),
+        target_dir(args.record, other),
+        [case.id for case in cases],
+        Tolerance(seconds=None),
+    )
+    for diff in diffs:
+        if diff.equal:
+            print(f"  {diff.case_id:>6} {target.name} = {other.name}")
+        else:
+            print(f"  {diff.case_id:>6} {target.name} != {other.name}: {diff.missing or ''}")
+            for difference in diff.differences:
+                print(f"         {difference}")
+    differ = sum(not d.equal for d in diffs)
+    print(f"{differ} of {len(diffs)} recorded case(s) differ: {target.name} vs {other.name}")
+    return status
+
+
+def _report(args: argparse.Namespace, results: list[CaseResult], target: Any) -> int:
     print(file=sys.stderr)
     warning = meaningless(results)
     if warning:
@@ -120,6 +170,19 @@ def register(subparsers: Any) -> None:
         "with --client, the persona of the mock the clients meet",
     )
     parser.add_argument("--api-key", default=None, help="key for live/URL (default OPENAI_API_KEY)")
+    parser.add_argument(
+        "--record",
+        type=Path,
+        metavar="DIR",
+        help="run every connection through the recording proxy: captures per case in "
+        "DIR/<target>/<case id>/ (docs/captures.md)",
+    )
+    parser.add_argument(
+        "--compare-with",
+        metavar="TARGET",
+        help="with --record: run the same cases against TARGET too (e.g. mock) and print "
+        "mockrt diff per case",
+    )
     parser.add_argument(
         "--explore",
         nargs="?",

@@ -17,6 +17,7 @@ _MODULES: dict[str, str] = {
         "WAV_TAGS"
     ),
     "cassette": "Cassette CassetteAgeWarning ProxyServer RECORD_MODES RecordMode replay_factory",
+    "caserecord": "CaseDiff compare record_cases RecordingTargets target_dir",
     "cassette_plugin": "LIVE_UPSTREAM mockrt_cassette",
     "admin": ("add_admin_routes ADMIN AdminState configuration load_script reset restore_script"),
     "background": "BackgroundMockServer",
