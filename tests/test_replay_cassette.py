@@ -54,6 +54,7 @@ async def test_none_refuses_a_connection_it_has_no_capture_for(tmp_path: Path) -
             async with websockets.connect(px.url):
                 pass
     assert refused.value.response.status_code == 502
+    assert b"has no capture for connection 1" in refused.value.response.body
     assert list(tmp_path.iterdir()) == []
 
 

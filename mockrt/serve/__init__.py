@@ -31,6 +31,7 @@ _MODULES: dict[str, str] = {
     ),
     "pytest_plugin": "pytest_addoption pytest_configure pytest_runtest_makereport",
     "pytest_report": "attach JOURNAL_DIR_OPTION summary watch",
+    "relay": "Relay",
     "redirect": "ENV_BLOCK ENV_LOG ENV_URL HOOK_DIR Record Redirect install_from_env "
     "mockrt_redirect",
     "redirect_hook": "hook_env read_log summary_lines to_journal",

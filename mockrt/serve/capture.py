@@ -119,7 +119,7 @@ class CaptureWriter:
     directory: Path | None  # None: keep the journal in memory only, write nothing
     stem: str
     session: str | None = None
-    journal: Journal = field(default_factory=Journal)
+    journal: Journal = field(default_factory=Journal)  # all but the appends, for the checks
     formats: FormatTracker = field(default_factory=FormatTracker)
     _pending: list[Entry | CloseRecord] = field(default_factory=list)
     _lines: IO[str] | None = None
@@ -203,7 +203,8 @@ class CaptureWriter:
                         record.index,
                         audio=record.audio,
                     )
-                self.journal.add(record)
+                if not (record.direction == "client" and record.type == _APPEND):
+                    self.journal.add(record)  # appends stay on disk only: an hour is 180k
             else:
                 record = CloseRecord(
                     record.direction, record.time, self.session, record.code, record.reason

@@ -2,7 +2,7 @@
 
 ``Cassette(directory, mode, upstream)`` decides per connection (the proxy's ``route`` hook):
 
-- ``none``: replay only; a connection beyond the recorded ones is refused (HTTP 502);
+- ``none``: replay only; a connection beyond the recorded ones is refused (HTTP 502, saying so);
 - ``once``: replay when the directory holds captures, else record every connection;
 - ``new``: replay the recorded connections in order, record the ones beyond them;
 - ``all``: always record; the old captures are removed first.
@@ -121,7 +121,12 @@ class Cassette:
             return Route(f"ws://127.0.0.1:{mock.port}", record=False)
         if self.records:
             return Route(self.upstream, record=True)
-        return Route("ws://127.0.0.1:1", record=False)  # nothing to replay: refused, HTTP 502
+        return Route(
+            "",
+            record=False,
+            refusal=f"record mode {self.mode!r}: {self.directory} has no capture for "
+            f"connection {number}",
+        )
 
     async def rest_upstream(self) -> str:
         """Where REST calls go: the upstream when this run records, else the replaying mock

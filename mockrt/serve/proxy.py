@@ -3,16 +3,13 @@
 ``create_proxy_app(config)`` serves the mock's URLs (``GET /v1/realtime?...`` WebSocket, REST
 ``POST /v1/realtime/client_secrets``, the beta ``/v1/realtime/transcription_sessions`` and any
 other ``/v1/...`` route) and forwards each to ``config.upstream`` (``wss://api.openai.com``, or
-another mockrt). Frames are forwarded both ways as they come: never dropped, merged or reordered,
-text as text and binary as binary; a close code and reason reaches the other side unchanged (a
-dropped connection, 1006, is dropped on the other side too). Back-pressure: a pump awaits each
-send before it reads the next frame, so a slow side slows its peer through TCP; what the pumps
-hand to the recorder waits in a bounded queue, and a full queue slows the pumps too.
-
-After forwarding, a background step per connection records the frame (``CaptureWriter``: the
-journal's JSON Lines, keys redacted, audio in a .wav beside it) and checks it
-(``FrameChecker``: the core's client rules, schemas/, the lifecycle invariants at the end).
-The client's key goes upstream (or ``upstream_key`` replaces it) and is never written or logged.
+another mockrt). The WebSocket handshake goes upstream first, so a refusal reaches the client
+with the upstream's own status and body, and the subprotocol the upstream chose is the one the
+client gets; then ``mockrt.serve.relay.Relay`` forwards the frames both ways unchanged, mirrors
+the close, and records (``CaptureWriter``: the journal's JSON Lines, keys redacted, audio in a
+.wav beside it) and checks (``FrameChecker``: the core's client rules, schemas/, the lifecycle
+invariants at the end) each frame after it was forwarded. The client's key goes upstream (or
+``upstream_key`` replaces it) and is never written or logged.
 """
 
 from __future__ import annotations
@@ -21,7 +18,6 @@ import asyncio
 import contextlib
 import contextvars
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,11 +25,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import aiohttp
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from mockrt.contract.framecheck import Finding, FrameChecker
 from mockrt.core.journal import redact
 from mockrt.serve.capture import CaptureWriter
+from mockrt.serve.relay import Relay
 
 __all__ = ["ProxyConfig", "ProxyState", "PROXY", "Route", "create_proxy_app", "upstream_url"]
 
@@ -46,8 +43,6 @@ _HOP = set(
     "sec-websocket-protocol sec-websocket-accept accept-encoding".split()
 )
 _KEY_PROTOCOL = "openai-insecure-api-key."
-# Close codes that never travel in a close frame (RFC 6455 §7.4.1): the peer is dropped instead.
-_NOT_SENDABLE = {1005, 1006, 1015}
 _REFUSAL: contextvars.ContextVar[list[tuple[int, str, bytes]]] = contextvars.ContextVar(
     "mockrt_proxy_refusal"
 )
@@ -56,10 +51,11 @@ _REFUSAL: contextvars.ContextVar[list[tuple[int, str, bytes]]] = contextvars.Con
 @dataclass(frozen=True)
 class Route:
     """Where one connection goes: ``upstream`` (a ws:// or wss:// base), and whether it is
-    recorded into the proxy's record directory."""
+    recorded into the proxy's record directory; ``refusal`` set: nowhere, HTTP 502 saying so."""
 
     upstream: str
     record: bool = True
+    refusal: str | None = None
 
 
 @dataclass
@@ -190,7 +186,11 @@ async def _rest(request: web.Request) -> web.Response:
 
 
 def _unreachable(exc: BaseException) -> web.Response:
-    message = redact(f"mockrt proxy: the upstream cannot be reached: {exc}")
+    return _refused(f"the upstream cannot be reached: {exc}")
+
+
+def _refused(reason: str) -> web.Response:
+    message = redact(f"mockrt proxy: {reason}")
     log.warning(message)
     body = {"error": {"message": message, "type": "proxy_error", "param": None, "code": None}}
     return web.json_response(body, status=502)
@@ -206,6 +206,8 @@ async def _realtime(request: web.Request) -> web.StreamResponse:
         state.handlers.add(task)
         task.add_done_callback(state.handlers.discard)
     route = await config.route(number) if config.route else Route(config.upstream)
+    if route.refusal is not None:
+        return _refused(route.refusal)
     protocols = [
         p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()
     ]
@@ -245,8 +247,7 @@ async def _realtime(request: web.Request) -> web.StreamResponse:
         p == "openai-beta.realtime-v1" for p in protocols
     )
     stem = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{number:04d}"
-    conn = _Connection(
-        state,
+    relay = Relay(
         CaptureWriter(config.record_dir if route.record else None, stem),
         FrameChecker(
             transcription=request.query.get("intent") == "transcription",
@@ -255,144 +256,15 @@ async def _realtime(request: web.Request) -> web.StreamResponse:
         )
         if config.check
         else None,
-        asyncio.Queue(maxsize=config.queue_size),
+        config.queue_size,
     )
     try:
-        await conn.run(ws, upstream, request)
+        await relay.run(ws, upstream, request)
     finally:
         state.open.discard(ws)
-        path = conn.writer.path
+        state.findings += relay.findings
+        state.max_queued = max(state.max_queued, relay.max_queued)
+        path = relay.writer.path
         if path is not None and path.exists():
             state.captures.append(path)
     return ws
-
-
-Side = Literal["client", "server"]
-
-
-@dataclass(frozen=True)
-class _Frame:
-    direction: Side
-    at: float
-    data: str | bytes
-
-
-@dataclass(frozen=True)
-class _Ended:
-    """``direction`` closed the connection with ``code`` and ``reason``."""
-
-    direction: Side
-    code: int
-    reason: str
-
-
-@dataclass
-class _Connection:
-    state: ProxyState
-    writer: CaptureWriter
-    checker: FrameChecker | None
-    queue: asyncio.Queue[_Frame | _Ended]
-    t0: float = field(default_factory=time.monotonic)
-
-    async def run(
-        self,
-        ws: web.WebSocketResponse,
-        upstream: aiohttp.ClientWebSocketResponse,
-        request: web.Request,
-    ) -> None:
-        recorder = asyncio.create_task(self._record())
-        pumps = {
-            asyncio.create_task(self._pump(ws, upstream, "client")),
-            asyncio.create_task(self._pump(upstream, ws, "server")),
-        }
-        try:
-            ended: _Ended | None = None
-            pending = set(pumps)
-            while pending and ended is None:
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                ended = next((r for r in (t.result() for t in done) if r is not None), None)
-            ended = ended or _Ended("client", 1006, "")
-            # Mirror the close: answer the closing side, tell the other side the same.
-            if ended.code in _NOT_SENDABLE:
-                _drop(upstream, request)
-            else:
-                message = ended.reason.encode()
-                for sock in (ws, upstream):
-                    with contextlib.suppress(ConnectionError, RuntimeError):
-                        await sock.close(code=ended.code, message=message)
-            if pending:
-                await asyncio.wait(pending, timeout=5.0)
-            await self.queue.put(ended)
-            await recorder
-        finally:
-            for task in (*pumps, recorder):
-                task.cancel()
-            with contextlib.suppress(BaseException):
-                await upstream.close()
-            self.writer.finish()
-
-    async def _pump(
-        self,
-        src: web.WebSocketResponse | aiohttp.ClientWebSocketResponse,
-        dst: web.WebSocketResponse | aiohttp.ClientWebSocketResponse,
-        direction: Side,
-    ) -> _Ended | None:
-        """Forward ``src``'s frames to ``dst`` until ``src`` closes; return who closed, how
-        (None: ``dst`` went away first, its own pump says how)."""
-        while True:
-            msg = await src.receive()
-            try:
-                if msg.type is WSMsgType.TEXT:
-                    await dst.send_str(msg.data)
-                elif msg.type is WSMsgType.BINARY:
-                    await dst.send_bytes(msg.data)
-                elif msg.type is WSMsgType.CLOSE:
-                    return _Ended(direction, int(msg.data), str(msg.extra or ""))
-                elif msg.type in (WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
-                    return _Ended(direction, 1006, "")
-                else:
-                    continue
-            except (ConnectionError, RuntimeError, aiohttp.ClientError):
-                return None
-            item = _Frame(direction, time.monotonic() - self.t0, msg.data)
-            try:
-                self.queue.put_nowait(item)
-            except asyncio.QueueFull:
-                await self.queue.put(item)  # the recorder is behind: slow down, never drop
-            self.state.max_queued = max(self.state.max_queued, self.queue.qsize())
-
-    async def _record(self) -> None:
-        """Record and check frames in forwarding order, off the forwarding path."""
-        while True:
-            item = await self.queue.get()
-            if isinstance(item, _Ended):
-                at = time.monotonic() - self.t0
-                self.writer.close(item.direction, at, item.code, item.reason)
-                if self.checker is not None:
-                    self._report(self.checker.finish(self.writer.journal))
-                return
-            direction, data = item.direction, item.data
-            entry = self.writer.add(direction, item.at, data)
-            if self.checker is not None:
-                if direction == "client":
-                    text = data if isinstance(data, str) else None
-                    self._report(self.checker.client(entry.index, text, entry.event))
-                else:
-                    self._report(self.checker.server(entry.index, entry.event))
-            if self.queue.empty():
-                self.writer.flush()
-
-    def _report(self, found: list[Finding]) -> None:
-        for finding in found:
-            log.warning(redact(str(finding)))
-        self.state.findings += found
-
-
-def _drop(upstream: aiohttp.ClientWebSocketResponse, request: web.Request) -> None:
-    """Drop both connections without a close frame, so the other side sees 1006 as well."""
-    if request.transport is not None:
-        request.transport.abort()
-    response: Any = getattr(upstream, "_response", None)  # aiohttp keeps the upgrade response
-    connection = getattr(response, "connection", None)
-    if connection is not None and connection.transport is not None:
-        connection.transport.abort()
