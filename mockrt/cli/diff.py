@@ -51,7 +51,8 @@ def _read(path: Path) -> Journal:
     combined = Journal()
     for capture in capture_files(path):
         part = read_capture(capture)
-        combined.entries += part.entries
+        for entry in part:
+            combined.add(entry)
         combined.closes += part.closes
     return combined
 

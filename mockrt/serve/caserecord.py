@@ -136,7 +136,8 @@ def _journal(folder: Path) -> Journal:
     combined = Journal()
     for capture in capture_files(folder):
         part = read_capture(capture)
-        combined.entries += part.entries
+        for entry in part:
+            combined.add(entry)
         combined.closes += part.closes
     return combined
 

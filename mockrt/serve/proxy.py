@@ -28,7 +28,7 @@ import aiohttp
 from aiohttp import web
 
 from mockrt.contract.framecheck import Finding, FrameChecker
-from mockrt.core.journal import redact
+from mockrt.core.journal import add_secrets, redact
 from mockrt.serve.capture import CaptureWriter
 from mockrt.serve.relay import Relay
 
@@ -97,6 +97,8 @@ PROXY = web.AppKey("mockrt_proxy", ProxyState)
 def create_proxy_app(config: ProxyConfig) -> web.Application:
     """The proxy's aiohttp application."""
     app = web.Application(client_max_size=config.max_frame_bytes)
+    if config.upstream_key is not None:
+        add_secrets([config.upstream_key])
     app[PROXY] = ProxyState(config)
     app.router.add_get("/healthz", _healthz)
     app.router.add_route("*", "/v1/{tail:.*}", _dispatch)
@@ -152,6 +154,12 @@ async def _close_sockets(app: web.Application) -> None:
 
 def _forward_headers(request: web.Request, key: str | None) -> dict[str, str]:
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
+    bearer = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
+    # sk-/ek_ keys are cut by redact() anyway; a key of any other form (a gateway's) is added
+    # to the secrets, so it is cut from every capture line and log line too.
+    keys = [bearer, *(p[len(_KEY_PROTOCOL) :] for p in offered if p.startswith(_KEY_PROTOCOL))]
+    add_secrets(k for k in keys if not k.startswith(("sk-", "ek_")))
     if key is not None:
         headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
         headers["Authorization"] = f"Bearer {key}"
