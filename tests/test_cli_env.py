@@ -26,6 +26,7 @@ OPTIONS: list[tuple[str, str, Any, str, Any]] = [
     ("--journal", "j.jsonl", Path("j.jsonl"), "k.jsonl", Path("k.jsonl")),
     ("--log-level", "debug", "debug", "error", "error"),
     ("--script", "a.yaml", Path("a.yaml"), "b.yaml", Path("b.yaml")),
+    ("--replay", "a.jsonl", Path("a.jsonl"), "b", Path("b")),
     ("--speed", "0", 0.0, "2.5", 2.5),
     ("--persona", "beta", "beta", "ga", "ga"),
     ("--rule-wording", "later", "later", "event", "event"),
