@@ -1,0 +1,143 @@
+"""Server processes for the benchmark: start, pin to a core, read CPU time and RSS, stop.
+
+Server kinds: ``a`` (bare aiohttp, receive only), ``b`` (bare aiohttp + JSON + base64 + RMS),
+``mockrt`` (``python -m mockrt serve --port 0`` exactly as a user runs it: server VAD on, every
+frame validated and journaled in memory) and ``mockrt+journal`` (the same with ``--journal FILE``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "KIND_LABELS",
+    "ROOT",
+    "Server",
+    "cpu_seconds",
+    "pin_self",
+    "read_line",
+    "rss_bytes",
+    "server",
+    "server_command",
+]
+
+ROOT = Path(__file__).resolve().parents[1]
+KIND_LABELS = {
+    "a": "(a) bare aiohttp, receive only",
+    "b": "(b) bare aiohttp + JSON + base64 + RMS",
+    "mockrt": "mockrt serve (VAD, validation, journal in memory)",
+    "mockrt+journal": "mockrt serve --journal FILE",
+}
+_PORT = re.compile(rb":(\d+)/")
+SERVER_CORE = 0
+CLIENT_CORE = 1
+
+
+def server_command(kind: str, journal: Path | None = None) -> list[str]:
+    if kind in ("a", "b"):
+        return [sys.executable, "-m", "bench.servers", "bare" if kind == "a" else "ref"]
+    command = [sys.executable, "-m", "mockrt", "serve", "--port", "0"]
+    if kind == "mockrt+journal":
+        assert journal is not None
+        command += ["--journal", str(journal)]
+    return command
+
+
+def pinning() -> bool:
+    return hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) >= 2
+
+
+def pin_self(enabled: bool) -> None:
+    """The client side runs on the core the servers do not use."""
+    if enabled and pinning():
+        os.sched_setaffinity(0, {CLIENT_CORE})
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` (proc(5): fields 14 and 15, in clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def read_line(proc: subprocess.Popen[bytes], timeout: float) -> bytes:
+    """The first stdout line of ``proc``, or raise after ``timeout`` seconds."""
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    buf = b""
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        while b"\n" not in buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or not sel.select(left):
+                raise TimeoutError(f"no ready line from {proc.args!r} in {timeout} s")
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            if not chunk:
+                raise RuntimeError(f"{proc.args!r} exited with {proc.wait()} before ready")
+            buf += chunk
+    return buf.split(b"\n", 1)[0]
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
+@dataclass
+class Server:
+    kind: str
+    pid: int
+    port: int
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.pid)
+
+    def rss(self) -> int:
+        return rss_bytes(self.pid)
+
+
+@contextlib.contextmanager
+def server(kind: str, pin: bool, timeout: float = 30.0) -> Iterator[Server]:
+    """One server process of ``kind``, ready, pinned to the server core when ``pin``."""
+    with tempfile.TemporaryDirectory(prefix="mockrt-bench-") as tmp:
+        proc = subprocess.Popen(
+            server_command(kind, Path(tmp) / "journal.jsonl"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
+        try:
+            if pin and pinning():
+                os.sched_setaffinity(proc.pid, {SERVER_CORE})
+            line = read_line(proc, timeout)
+            match = _PORT.search(line)
+            if match is None:
+                raise RuntimeError(f"no port in ready line {line!r}")
+            yield Server(kind, proc.pid, int(match.group(1)))
+        finally:
+            stop(proc)

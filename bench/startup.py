@@ -1,0 +1,121 @@
+"""Scenario 4, start-up: in-process and as a command.
+
+- In-process: ``create_app`` + ``AppRunner`` + ``TCPSite`` on port 0 until a client's first
+  ``session.created``, against the same for a bare aiohttp app (which sends a canned
+  ``session.created``). Run in a child process (``python -m bench.startup inproc REPS``), imports
+  done before the clock starts, the two interleaved.
+- Command: from spawning ``mockrt serve --port 0`` (the installed console script, as users run
+  it) until its ready line, against a bare aiohttp process (``python -m bench.servers bare``)
+  printing the same line. Interleaved, each process stopped before the next starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import procs, wsload
+
+__all__ = ["cli_commands", "command_start", "inproc_start"]
+
+
+async def _once(factory: Callable[[], Any]) -> float:
+    from aiohttp import web
+
+    t0 = time.perf_counter()
+    runner = web.AppRunner(factory(), handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    client = await wsload.connect(runner.addresses[0][1])
+    elapsed = time.perf_counter() - t0
+    await client.close()
+    await runner.cleanup()
+    return elapsed
+
+
+def _inproc_child(reps: int) -> dict[str, list[float]]:
+    from bench.servers import bare_app
+    from mockrt.serve.server import create_app
+
+    factories: dict[str, Callable[[], Any]] = {"a": bare_app, "mockrt": create_app}
+    times: dict[str, list[float]] = {k: [] for k in factories}
+    for kind, factory in factories.items():  # warm-up: first-use costs are not start-up
+        asyncio.run(_once(factory))
+        del kind
+    for _ in range(reps):
+        for kind, factory in factories.items():
+            times[kind].append(asyncio.run(_once(factory)))
+    return times
+
+
+def inproc_start(reps: int, pin: bool) -> dict[str, Any]:
+    """Median ms from nothing to the first ``session.created``, mockrt and bare."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.startup", "inproc", str(reps)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=procs.ROOT,
+    )
+    try:
+        if pin and procs.pinning():
+            os.sched_setaffinity(proc.pid, {procs.SERVER_CORE})
+        out, _ = proc.communicate(timeout=60 + reps * 5)
+    finally:
+        procs.stop(proc)
+    times: dict[str, list[float]] = json.loads(out)
+    return {
+        kind: {"ms": statistics.median(ts) * 1e3, "runs_ms": [t * 1e3 for t in ts]}
+        for kind, ts in times.items()
+    }
+
+
+def cli_commands() -> dict[str, list[str]]:
+    script = Path(sys.executable).with_name("mockrt")
+    mockrt = [str(script)] if script.exists() else [sys.executable, "-m", "mockrt"]
+    return {
+        "a": [sys.executable, "-m", "bench.servers", "bare", "--port", "0"],
+        "mockrt": [*mockrt, "serve", "--port", "0"],
+    }
+
+
+def command_start(reps: int, pin: bool) -> dict[str, Any]:
+    """Median ms from spawn to the ready line, ``mockrt serve`` and a bare aiohttp process."""
+    commands = cli_commands()
+    times: dict[str, list[float]] = {k: [] for k in commands}
+    for _ in range(reps):
+        for kind, command in commands.items():
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=procs.ROOT
+            )
+            try:
+                if pin and procs.pinning():
+                    os.sched_setaffinity(proc.pid, {procs.SERVER_CORE})
+                procs.read_line(proc, 30)
+                times[kind].append(time.perf_counter() - t0)
+            finally:
+                procs.stop(proc)
+    return {
+        kind: {
+            "ms": statistics.median(ts) * 1e3,
+            "runs_ms": [t * 1e3 for t in ts],
+            "command": " ".join(
+                Path(c).name if i == 0 else c for i, c in enumerate(commands[kind])
+            ),
+        }
+        for kind, ts in times.items()
+    }
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["inproc"]:
+        print(json.dumps(_inproc_child(int(sys.argv[2]))))
