@@ -123,12 +123,16 @@ class InputAudio:
             raw = decode_base64(b64)
         except ValueError:
             return [Reject(errors.invalid_base64(), ref)]
-        if len(raw) % self.spec.sample_bytes:
-            return [Reject(errors.partial_sample(len(raw), self.spec.sample_bytes), ref)]
-        self.received_ms += self.spec.ms_for_bytes(len(raw))
+        size = len(raw)
+        spec = self.spec
+        if size % spec.sample_bytes:
+            return [Reject(errors.partial_sample(size, spec.sample_bytes), ref)]
+        self.received_ms += spec.ms_for_bytes(size)
         if self.detector is not None:
             for vad_event in self.detector.feed(raw):
                 self._on_vad(vad_event)
+        if not self._out:
+            return []  # the common case: audio taken, nothing to say
         return self._take()
 
     def commit(self, ref: ClientRef) -> list[Effect]:
