@@ -20,6 +20,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -175,9 +176,10 @@ def run_roundtrip(p: Profile, kinds: list[str], pin: bool, frames: Any) -> dict[
 
 
 def run_startup(p: Profile, kinds: list[str], pin: bool, frames: Any) -> dict[str, Any]:
+    before = "before" in kinds
     return {
-        "inproc": startup.inproc_start(p.startup_reps * 3, pin),
-        "cli": startup.command_start(p.startup_reps, pin),
+        "inproc": startup.inproc_start(p.startup_reps * 3, pin, before),
+        "cli": startup.command_start(p.startup_reps, pin, before),
     }
 
 
@@ -217,6 +219,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
     parser.add_argument("--only", action="append", choices=SCENARIOS, help="run just these")
     parser.add_argument("--journal", action="store_true", help="also mockrt serve --journal FILE")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        metavar="DIR",
+        help="also run the mockrt of another checkout (e.g. main) as the column 'before'",
+    )
     parser.add_argument("--reps", type=int, help="override the interleaved repetitions")
     parser.add_argument("--no-pin", action="store_true", help="do not pin processes to cores")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
@@ -228,6 +236,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     procs.pin_self(pin)
     frames = build_frames()
     kinds = ["a", "b", "mockrt"]
+    workdir = tempfile.TemporaryDirectory(prefix="mockrt-bench-before-")
+    if args.before:
+        procs.use_before(args.before, Path(workdir.name))
+        kinds.insert(2, "before")
     started = time.time()
     result: dict[str, Any] = {
         "started": datetime.datetime.fromtimestamp(started, datetime.UTC).isoformat(),
@@ -239,6 +251,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for name in args.only or SCENARIOS:
         t0 = time.monotonic()
         these = list(profile.capacity_kinds) if name == "capacity" else list(kinds)
+        if name == "capacity" and args.before:
+            these.insert(-1, "before")
         if args.journal and name == "ingest":
             these.append("mockrt+journal")
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
@@ -256,6 +270,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"; {profile.name} profile, {result['seconds']:.0f} s; load average "
         f"{result['load_before'][0]:.1f} before, {result['load_after'][0]:.1f} after"
     )
+    workdir.cleanup()
     if args.out:
         args.out.write_text(json.dumps(_finite(result), indent=2, allow_nan=False) + "\n")
     return result

@@ -25,23 +25,48 @@ __all__ = [
     "ROOT",
     "Server",
     "cpu_seconds",
+    "cwd_for",
     "pin_self",
     "read_line",
     "rss_bytes",
     "server",
     "server_command",
+    "use_before",
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
+# ``python -m bench --before DIR``: the kind "before" runs another checkout's mockrt (e.g. main
+# before a change) in the same run. Set by ``use_before``: a directory holding ``mockrt`` from DIR
+# and ``bench`` from here, used as the working directory of that kind's processes.
+BEFORE: Path | None = None
 KIND_LABELS = {
     "a": "(a) bare aiohttp, receive only",
     "b": "(b) bare aiohttp + JSON + base64 + RMS",
     "mockrt": "mockrt serve (VAD, validation, journal in memory)",
     "mockrt+journal": "mockrt serve --journal FILE",
+    "before": "mockrt serve of the --before checkout",
 }
 _PORT = re.compile(rb":(\d+)/")
 SERVER_CORE = 0
 CLIENT_CORE = 1
+
+
+def use_before(checkout: Path, workdir: Path) -> None:
+    """Make the kind "before" run ``checkout``'s mockrt (symlinks in ``workdir``)."""
+    global BEFORE
+    if not (checkout / "mockrt" / "__init__.py").exists():
+        raise SystemExit(f"--before {checkout}: no mockrt package there")
+    (workdir / "mockrt").symlink_to((checkout / "mockrt").resolve())
+    (workdir / "bench").symlink_to(ROOT / "bench")
+    BEFORE = workdir
+
+
+def cwd_for(kind: str) -> Path:
+    """The working directory of a process of ``kind`` (its ``mockrt`` is imported from there)."""
+    if kind == "before":
+        assert BEFORE is not None, "--before was not given"
+        return BEFORE
+    return ROOT
 
 
 def server_command(kind: str, journal: Path | None = None) -> list[str]:
@@ -129,7 +154,7 @@ def server(kind: str, pin: bool, timeout: float = 30.0) -> Iterator[Server]:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             stdin=subprocess.DEVNULL,
-            cwd=ROOT,
+            cwd=cwd_for(kind),
         )
         try:
             if pin and pinning():

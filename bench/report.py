@@ -11,7 +11,7 @@ from typing import Any
 
 __all__ = ["COLUMNS", "build_rows", "format_table", "row"]
 
-COLUMNS = ("a", "b", "mockrt", "mockrt+journal")
+COLUMNS = ("a", "b", "before", "mockrt", "mockrt+journal")
 
 
 def row(
@@ -21,11 +21,8 @@ def row(
     target: tuple[str, float] | None = None,
     unit: str = "",
 ) -> dict[str, Any]:
-    mock = values.get("mockrt")
     base = values.get(reference) if reference else None
-    ratio = None
-    if mock is not None and base and not math.isnan(base) and not math.isnan(mock):
-        ratio = mock / base
+    ratio = _ratio(values.get("mockrt"), base)
     met = None
     if target is not None and ratio is not None:
         op, bound = target
@@ -36,9 +33,16 @@ def row(
         "values": values,
         "reference": reference,
         "ratio": ratio,
+        "before_ratio": _ratio(values.get("before"), base),
         "target": None if target is None else f"{target[0]} {target[1]}",
         "met": met,
     }
+
+
+def _ratio(x: float | None, base: float | None) -> float | None:
+    if x is None or not base or math.isnan(base) or math.isnan(x):
+        return None
+    return x / base
 
 
 def _pick(d: dict[str, Any], *keys: str) -> float | None:
@@ -110,13 +114,17 @@ def _fmt(x: float | None) -> str:
 def format_table(rows: list[dict[str, Any]], markdown: bool = False) -> str:
     """The rows as a table: one column per server, the ratio of mockrt to the row's reference."""
     present = [c for c in COLUMNS if any(r["values"].get(c) is not None for r in rows)]
-    header = ["metric", *present, "mockrt ÷ ref", "target", "met"]
+    before = "before" in present
+    header = ["metric", *present, *(["before ÷ ref"] if before else []), "mockrt ÷ ref"]
+    header += ["target", "met"]
     lines: list[list[str]] = []
     for r in rows:
-        ratio = "–" if r["ratio"] is None else f"{r['ratio']:.2f} ÷({r['reference']})"
+        ratios = [r["before_ratio"]] if before else []
+        ref = r["reference"]
+        shown = ["–" if x is None else f"{x:.2f} ÷({ref})" for x in [*ratios, r["ratio"]]]
         met = {None: "", True: "yes", False: "MISSED"}[r["met"]]
         cells = [_fmt(r["values"].get(c)) for c in present]
-        lines.append([r["metric"], *cells, ratio, r["target"] or "", met])
+        lines.append([r["metric"], *cells, *shown, r["target"] or "", met])
     if markdown:
         out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         out += ["| " + " | ".join(cells) + " |" for cells in lines]

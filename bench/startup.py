@@ -2,11 +2,11 @@
 
 - In-process: ``create_app`` + ``AppRunner`` + ``TCPSite`` on port 0 until a client's first
   ``session.created``, against the same for a bare aiohttp app (which sends a canned
-  ``session.created``). Run in a child process (``python -m bench.startup inproc REPS``), imports
-  done before the clock starts, the two interleaved.
-- Command: from spawning ``mockrt serve --port 0`` (the installed console script, as users run
-  it) until its ready line, against a bare aiohttp process (``python -m bench.servers bare``)
-  printing the same line. Interleaved, each process stopped before the next starts.
+  ``session.created``). Run in a child process (``python -m bench.startup inproc REPS KIND…``),
+  imports done and one warm-up start before the clock starts, the kinds interleaved.
+- Command: from spawning ``python -m mockrt serve --port 0`` until its ready line, against a bare
+  aiohttp process (``python -m bench.servers bare``) printing the same line. Interleaved, each
+  process stopped before the next starts.
 """
 
 from __future__ import annotations
@@ -42,28 +42,27 @@ async def _once(factory: Callable[[], Any]) -> float:
     return elapsed
 
 
-def _inproc_child(reps: int) -> dict[str, list[float]]:
+def _inproc_child(reps: int, kinds: list[str]) -> dict[str, list[float]]:
     from bench.servers import bare_app
     from mockrt.serve.server import create_app
 
-    factories: dict[str, Callable[[], Any]] = {"a": bare_app, "mockrt": create_app}
+    known: dict[str, Callable[[], Any]] = {"a": bare_app, "mockrt": create_app}
+    factories = {k: known[k] for k in kinds}
     times: dict[str, list[float]] = {k: [] for k in factories}
-    for kind, factory in factories.items():  # warm-up: first-use costs are not start-up
+    for factory in factories.values():  # warm-up: first-use costs are not start-up
         asyncio.run(_once(factory))
-        del kind
     for _ in range(reps):
         for kind, factory in factories.items():
             times[kind].append(asyncio.run(_once(factory)))
     return times
 
 
-def inproc_start(reps: int, pin: bool) -> dict[str, Any]:
-    """Median ms from nothing to the first ``session.created``, mockrt and bare."""
+def _inproc(reps: int, pin: bool, kinds: list[str], cwd: Path) -> dict[str, list[float]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.startup", "inproc", str(reps)],
+        [sys.executable, "-m", "bench.startup", "inproc", str(reps), *kinds],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        cwd=procs.ROOT,
+        cwd=cwd,
     )
     try:
         if pin and procs.pinning():
@@ -72,30 +71,43 @@ def inproc_start(reps: int, pin: bool) -> dict[str, Any]:
     finally:
         procs.stop(proc)
     times: dict[str, list[float]] = json.loads(out)
+    return times
+
+
+def inproc_start(reps: int, pin: bool, before: bool = False) -> dict[str, Any]:
+    """Median ms from nothing to the first ``session.created``: mockrt, bare (and the
+    ``--before`` checkout's mockrt, in a child of its own)."""
+    times = _inproc(reps, pin, ["a", "mockrt"], procs.ROOT)
+    if before:
+        times["before"] = _inproc(reps, pin, ["mockrt"], procs.cwd_for("before"))["mockrt"]
     return {
         kind: {"ms": statistics.median(ts) * 1e3, "runs_ms": [t * 1e3 for t in ts]}
         for kind, ts in times.items()
     }
 
 
-def cli_commands() -> dict[str, list[str]]:
-    script = Path(sys.executable).with_name("mockrt")
-    mockrt = [str(script)] if script.exists() else [sys.executable, "-m", "mockrt"]
-    return {
+def cli_commands(before: bool = False) -> dict[str, list[str]]:
+    commands = {
         "a": [sys.executable, "-m", "bench.servers", "bare", "--port", "0"],
-        "mockrt": [*mockrt, "serve", "--port", "0"],
+        "mockrt": [sys.executable, "-m", "mockrt", "serve", "--port", "0"],
     }
+    if before:
+        commands["before"] = commands["mockrt"]
+    return commands
 
 
-def command_start(reps: int, pin: bool) -> dict[str, Any]:
+def command_start(reps: int, pin: bool, before: bool = False) -> dict[str, Any]:
     """Median ms from spawn to the ready line, ``mockrt serve`` and a bare aiohttp process."""
-    commands = cli_commands()
+    commands = cli_commands(before)
     times: dict[str, list[float]] = {k: [] for k in commands}
     for _ in range(reps):
         for kind, command in commands.items():
             t0 = time.perf_counter()
             proc = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=procs.ROOT
+                command,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                cwd=procs.cwd_for(kind),
             )
             try:
                 if pin and procs.pinning():
@@ -118,4 +130,4 @@ def command_start(reps: int, pin: bool) -> dict[str, Any]:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["inproc"]:
-        print(json.dumps(_inproc_child(int(sys.argv[2]))))
+        print(json.dumps(_inproc_child(int(sys.argv[2]), sys.argv[3:])))
