@@ -1,6 +1,7 @@
 """Scenario 1, ingest: appends blasted as fast as the server takes them, 1 and 10 clients.
 
-Each client sends its share of the audio cycle (a turn every 4 s, so server VAD starts and stops
+Each client configures its session (``signals.SESSION_UPDATE``: a transcription model, server
+VAD), then sends its share of the audio cycle (a turn every 4 s, so server VAD starts and stops
 turns) in a few large pre-masked writes, honouring the transport's back-pressure, then one
 ``input_audio_buffer.clear``; the run ends when every client has its ``cleared``, i.e. when the
 server has read every frame. Server CPU is read from /proc around the run (handshakes excluded).
@@ -19,7 +20,7 @@ __all__ = ["blast"]
 
 
 async def _blast(server: Server, clients: int, per_client: int, frames: Frames) -> dict[str, float]:
-    conns = await wsload.connect_many(server.port, clients)
+    conns = await wsload.connect_many(server.port, clients, configure=frames.probe)
     try:
         cpu0 = server.cpu()
         start = time.monotonic()

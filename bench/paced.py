@@ -57,12 +57,9 @@ async def _paced(
 
     conns: list[wsload.Client] = []
     try:
-        for start in range(0, n, 50):  # handshakes in batches, bounded in time
-            batch = [
-                wsload.connect(server.port, on_event=listener(i))
-                for i in range(start, min(n, start + 50))
-            ]
-            conns.extend(await asyncio.wait_for(asyncio.gather(*batch), 60))
+        conns = await wsload.connect_many(
+            server.port, n, timeout=60 + n / 20, on_event=listener, configure=frames.probe
+        )
         groups = [list(range(g, n, PHASES)) for g in range(PHASES)]
         position = [(i * 53) % CYCLE_FRAMES for i in range(n)]
         appends, probe = frames.appends, frames.probe
@@ -177,7 +174,7 @@ def capacity_search(
 
 
 async def _idle(server: Server, count: int, frames: Frames) -> list[float]:
-    client = await wsload.connect(server.port)
+    client = await wsload.connect(server.port, configure=frames.probe)
     lags: list[float] = []
     try:
         for _ in range(count):

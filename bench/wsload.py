@@ -179,8 +179,11 @@ async def connect(
     first_event: str | None = "session.created",
     on_event: Listener | None = None,
     path: str = "/v1/realtime?intent=transcription",
+    configure: bytes | None = None,
 ) -> Client:
-    """Open, upgrade, and (unless ``first_event`` is None) wait for that first server event."""
+    """Open, upgrade, and (unless ``first_event`` is None) wait for that first server event;
+    then, as a client does, send ``configure`` (a ``session.update`` frame) and wait for its
+    ``session.updated``."""
     loop = asyncio.get_running_loop()
     _, client = await loop.create_connection(lambda: Client(on_event), "127.0.0.1", port)
     waiter = client.expect(first_event) if first_event else None
@@ -188,20 +191,33 @@ async def connect(
     await client.upgraded
     if waiter is not None:
         await waiter
+    if configure is not None:
+        updated = client.expect("session.updated")
+        client.write(configure)
+        await updated
     return client
 
 
 async def connect_many(
-    port: int, n: int, *, batch: int = 50, timeout: float = 60.0, on_event: Listener | None = None
+    port: int,
+    n: int,
+    *,
+    batch: int = 50,
+    timeout: float = 60.0,
+    on_event: Callable[[int], Listener | None] = lambda i: None,
+    configure: bytes | None = None,
 ) -> list[Client]:
-    """``n`` sessions, ``batch`` handshakes at a time, each waiting for ``session.created``."""
+    """``n`` sessions, ``batch`` handshakes at a time, each waiting for ``session.created`` (and
+    configured with ``configure``); ``on_event(i)`` gives session i its listener."""
     clients: list[Client] = []
 
     async def opened() -> None:
         for start in range(0, n, batch):
-            count = min(batch, n - start)
+            batch_of = range(start, min(n, start + batch))
             clients.extend(
-                await asyncio.gather(*(connect(port, on_event=on_event) for _ in range(count)))
+                await asyncio.gather(
+                    *(connect(port, on_event=on_event(i), configure=configure) for i in batch_of)
+                )
             )
 
     try:
