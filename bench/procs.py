@@ -27,6 +27,7 @@ __all__ = [
     "cpu_seconds",
     "cwd_for",
     "pin_self",
+    "port_of",
     "read_line",
     "rss_bytes",
     "server",
@@ -120,6 +121,14 @@ def read_line(proc: subprocess.Popen[bytes], timeout: float) -> bytes:
     return buf.split(b"\n", 1)[0]
 
 
+def port_of(line: bytes) -> int:
+    """The port in a ready line (``ws://127.0.0.1:PORT/...``)."""
+    match = _PORT.search(line)
+    if match is None:
+        raise RuntimeError(f"no port in ready line {line!r}")
+    return int(match.group(1))
+
+
 def stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -159,10 +168,6 @@ def server(kind: str, pin: bool, timeout: float = 30.0) -> Iterator[Server]:
         try:
             if pin and pinning():
                 os.sched_setaffinity(proc.pid, {SERVER_CORE})
-            line = read_line(proc, timeout)
-            match = _PORT.search(line)
-            if match is None:
-                raise RuntimeError(f"no port in ready line {line!r}")
-            yield Server(kind, proc.pid, int(match.group(1)))
+            yield Server(kind, proc.pid, port_of(read_line(proc, timeout)))
         finally:
             stop(proc)

@@ -89,6 +89,8 @@ def build_rows(s: dict[str, Any]) -> list[dict[str, Any]]:
     if st.get("cli"):
         vals = {k: _pick(v, "ms") for k, v in st["cli"].items()}
         rows.append(row("command start → ready line, ms", vals, "a", ("<=", 1.5)))
+        vals = {k: _pick(v, "first_session_ms") for k, v in st["cli"].items()}
+        rows.append(row("command start → first session.created, ms", vals, "a"))
     mem = s.get("memory", {})
     if mem.get("kinds"):
         n = mem.get("sessions")

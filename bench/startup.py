@@ -5,8 +5,9 @@
   ``session.created``). Run in a child process (``python -m bench.startup inproc REPS KIND…``),
   imports done and one warm-up start before the clock starts, the kinds interleaved.
 - Command: from spawning ``python -m mockrt serve --port 0`` until its ready line, against a bare
-  aiohttp process (``python -m bench.servers bare``) printing the same line. Interleaved, each
-  process stopped before the next starts.
+  aiohttp process (``python -m bench.servers bare``) printing the same line; and until a client
+  that connects as soon as the line is out has its ``session.created`` (what a test waits for).
+  Interleaved, each process stopped before the next starts.
 """
 
 from __future__ import annotations
@@ -96,10 +97,17 @@ def cli_commands(before: bool = False) -> dict[str, list[str]]:
     return commands
 
 
+async def _first_session(port: int) -> None:
+    client = await wsload.connect(port)
+    await client.close()
+
+
 def command_start(reps: int, pin: bool, before: bool = False) -> dict[str, Any]:
-    """Median ms from spawn to the ready line, ``mockrt serve`` and a bare aiohttp process."""
+    """Median ms from spawn to the ready line, and to a first client's ``session.created`` (a
+    client connecting as soon as the line is out), for ``mockrt serve`` and a bare process."""
     commands = cli_commands(before)
-    times: dict[str, list[float]] = {k: [] for k in commands}
+    ready: dict[str, list[float]] = {k: [] for k in commands}
+    first: dict[str, list[float]] = {k: [] for k in commands}
     for _ in range(reps):
         for kind, command in commands.items():
             t0 = time.perf_counter()
@@ -112,19 +120,22 @@ def command_start(reps: int, pin: bool, before: bool = False) -> dict[str, Any]:
             try:
                 if pin and procs.pinning():
                     os.sched_setaffinity(proc.pid, {procs.SERVER_CORE})
-                procs.read_line(proc, 30)
-                times[kind].append(time.perf_counter() - t0)
+                line = procs.read_line(proc, 30)
+                ready[kind].append(time.perf_counter() - t0)
+                asyncio.run(asyncio.wait_for(_first_session(procs.port_of(line)), 30))
+                first[kind].append(time.perf_counter() - t0)
             finally:
                 procs.stop(proc)
     return {
         kind: {
             "ms": statistics.median(ts) * 1e3,
+            "first_session_ms": statistics.median(first[kind]) * 1e3,
             "runs_ms": [t * 1e3 for t in ts],
             "command": " ".join(
                 Path(c).name if i == 0 else c for i, c in enumerate(commands[kind])
             ),
         }
-        for kind, ts in times.items()
+        for kind, ts in ready.items()
     }
 
 

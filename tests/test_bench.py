@@ -48,6 +48,7 @@ def test_benchmark_smoke_run_reports_every_scenario_against_the_references(
     for where in ("inproc", "cli"):
         assert set(scenarios["startup"][where]) == {"a", "mockrt"}
         assert all(v["ms"] > 0 for v in scenarios["startup"][where].values())
+    assert all(v["first_session_ms"] >= v["ms"] for v in scenarios["startup"]["cli"].values())
 
     rows = {r["metric"]: r for r in data["rows"]}
     expected = (
