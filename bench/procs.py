@@ -53,11 +53,14 @@ CLIENT_CORE = 1
 
 
 def use_before(checkout: Path, workdir: Path) -> None:
-    """Make the kind "before" run ``checkout``'s mockrt (symlinks in ``workdir``)."""
+    """Make the kind "before" run ``checkout``'s mockrt (symlinks in ``workdir`` to the
+    checkout's top-level entries, and to this bench)."""
     global BEFORE
     if not (checkout / "mockrt" / "__init__.py").exists():
         raise SystemExit(f"--before {checkout}: no mockrt package there")
-    (workdir / "mockrt").symlink_to((checkout / "mockrt").resolve())
+    for entry in checkout.iterdir():  # mockrt and any top-level package it imports
+        if entry.name != "bench" and not entry.name.startswith("."):
+            (workdir / entry.name).symlink_to(entry.resolve())
     (workdir / "bench").symlink_to(ROOT / "bench")
     BEFORE = workdir
 

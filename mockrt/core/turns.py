@@ -66,6 +66,7 @@ class InputAudio:
         self.spec: AudioFormatSpec = FORMATS["audio/pcm"]
         self.detector: TurnDetector | None = None
         self._detector_config: VadConfig | None = None
+        self._followed: tuple[object, object] | None = None  # (format, turn_detection) seen
         self._follow(config)
         self._out.clear()
 
@@ -91,8 +92,12 @@ class InputAudio:
         if not isinstance(config, TranscriptionSession):
             return
         audio_input = config.audio.input
-        spec = FORMATS[audio_input.format.type]
         td = audio_input.turn_detection
+        followed = (audio_input.format, td)
+        if followed == self._followed:
+            return  # most updates leave the format and turn detection as they were
+        self._followed = followed
+        spec = FORMATS[audio_input.format.type]
         vad = None
         if td is not None:
             vad = VadConfig.from_turn_detection(td.model_dump(mode="json"), base=self._options.vad)
