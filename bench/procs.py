@@ -83,8 +83,13 @@ def server_command(kind: str, journal: Path | None = None) -> list[str]:
     return command
 
 
+# The cores this process may use, read before ``pin_self`` narrows them to the client core.
+_CORES = frozenset(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else frozenset()
+
+
 def pinning() -> bool:
-    return hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) >= 2
+    """Whether servers and client get a core each (two cores or more to choose from)."""
+    return {SERVER_CORE, CLIENT_CORE} <= _CORES
 
 
 def pin_self(enabled: bool) -> None:
