@@ -23,6 +23,7 @@ from mockrt.core.audio import (
     decode_base64,
     decoded_length,
     frames_dbfs,
+    frames_energy,
     frames_power,
     rms_dbfs,
     to_linear16,
@@ -239,6 +240,25 @@ def test_frame_power_against_dbfs_to_power_decides_like_frame_levels(
     by_power = frames_power(samples, 240) >= dbfs_to_power(threshold)
     clear = np.abs(levels - threshold) > 1e-3  # ignore float ties at the boundary
     assert np.array_equal(by_power[clear], (levels >= threshold)[clear])
+
+
+@pytest.mark.parametrize("spec", [PCM, PCMU, PCMA], ids=lambda s: s.name)
+def test_frames_energy_of_raw_bytes_is_the_sum_of_squares_of_each_whole_frame(
+    spec: audio.AudioFormatSpec,
+) -> None:
+    pcm = audio_gen.tone(30, 440, -20) + audio_gen.noise(25, -40, 3)
+    tables = {"audio/pcmu": ulaw_table(), "audio/pcma": alaw_table()}
+    raw = pcm if spec is PCM else audio_gen.to_g711(pcm, tables[spec.name])
+    frame = spec.sample_rate // 100  # 10 ms
+    samples = to_linear16(raw, spec).astype(np.float64)
+    n = samples.size // frame
+    expected = [float(np.sum(samples[i * frame : (i + 1) * frame] ** 2)) for i in range(n)]
+    energy = frames_energy(raw, spec, frame)
+    assert energy.shape == (n,)  # the trailing partial frame is left out
+    assert energy.tolist() == pytest.approx(expected, rel=1e-5)
+    assert (frames_power(to_linear16(raw, spec), frame) * frame).tolist() == pytest.approx(
+        expected, rel=1e-5
+    )
 
 
 def test_dbfs_to_power_of_0_dbfs_is_full_scale_squared() -> None:

@@ -24,7 +24,6 @@ from typing import Any
 
 from aiohttp import web
 
-from mockrt.contract.scriptfile import load_script
 from mockrt.core.options import Options
 from mockrt.core.script import ScriptError
 from mockrt.core.transcriber import ScriptedTranscriber, Transcriber
@@ -179,6 +178,10 @@ def _serve(args: argparse.Namespace) -> int:
     if args.replay is not None:
         transcriber = _replay(args.replay)
     if args.script is not None:
+        # jsonschema and yaml: imported only when a script is given (issue 15: start-up imports
+        # only what serving needs)
+        from mockrt.contract.scriptfile import load_script
+
         try:
             script = load_script(args.script)
         except ScriptError as exc:

@@ -16,7 +16,8 @@ from typing import Any
 _MODULES: dict[str, str] = {
     "audio": (
         "alaw_table AudioFormatSpec dbfs_to_power decode_base64 decoded_length FORMATS "
-        "frames_dbfs frames_power FULL_SCALE rms_dbfs SILENCE_DBFS to_linear16 ulaw_table"
+        "frames_dbfs frames_energy frames_power FULL_SCALE rms_dbfs SILENCE_DBFS to_linear16 "
+        "ulaw_table"
     ),
     "beta": (
         "BETA_AUDIO_FORMATS BETA_CLIENT_EVENTS BETA_SERVER_EVENTS beta_session_from_ga "

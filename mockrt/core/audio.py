@@ -31,6 +31,7 @@ __all__ = [
     "dbfs_to_power",
     "decoded_length",
     "frames_dbfs",
+    "frames_energy",
     "frames_power",
     "rms_dbfs",
     "to_linear16",
@@ -160,6 +161,43 @@ def rms_dbfs(samples: npt.NDArray[Any]) -> float:
     return max(SILENCE_DBFS, 20.0 * math.log10(rms / FULL_SCALE))
 
 
+# numpy >= 2.0: one call for every row's dot product (~1 µs for the two 10 ms rows of a 20 ms
+# append, against ~3 µs through einsum's Python wrapper); older numpy squares in place and
+# multiplies by a vector of ones: the same sums in two calls.
+_PCM16 = np.dtype("<i2")
+
+
+def _row_sums_fallback(f: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    np.multiply(f, f, out=f)
+    sums: npt.NDArray[np.float32] = f @ np.ones(f.shape[1], dtype=np.float32)
+    return sums
+
+
+def _row_sums_vecdot(f: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    sums: npt.NDArray[np.float32] = np.vecdot(f, f)
+    return sums
+
+
+_row_sums_of_squares = _row_sums_vecdot if hasattr(np, "vecdot") else _row_sums_fallback
+
+
+def frames_energy(raw: bytes, spec: AudioFormatSpec, frame_samples: int) -> npt.NDArray[np.float32]:
+    """Sum of squares of each whole frame of ``frame_samples`` samples of ``raw``, in one pass.
+
+    The VAD's hot path: pcm16 bytes are viewed in place (no copy), converted to float32 once and
+    reduced row by row in one call. Trailing bytes that do not fill a frame are ignored.
+    """
+    if frame_samples <= 0:
+        raise ValueError("frame_samples must be positive")
+    n_frames = len(raw) // (frame_samples * spec.sample_bytes)
+    count = n_frames * frame_samples
+    if spec.name == "audio/pcm":
+        f = np.frombuffer(raw, dtype=_PCM16, count=count).astype(np.float32)
+    else:
+        f = to_linear16(raw[:count], spec).astype(np.float32)
+    return _row_sums_of_squares(f.reshape(n_frames, frame_samples))
+
+
 def frames_power(samples: npt.NDArray[Any], frame_samples: int) -> npt.NDArray[np.float32]:
     """Mean square of each whole frame of ``frame_samples`` samples, in one vectorised pass.
 
@@ -170,7 +208,7 @@ def frames_power(samples: npt.NDArray[Any], frame_samples: int) -> npt.NDArray[n
         raise ValueError("frame_samples must be positive")
     n_frames = samples.size // frame_samples
     f = samples[: n_frames * frame_samples].astype(np.float32).reshape(n_frames, frame_samples)
-    power: npt.NDArray[np.float32] = np.einsum("ij,ij->i", f, f) / np.float32(frame_samples)
+    power: npt.NDArray[np.float32] = _row_sums_of_squares(f) / np.float32(frame_samples)
     return power
 
 

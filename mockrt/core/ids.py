@@ -33,7 +33,13 @@ class RandomIds:
     """Live-looking ids: prefix + 21 base62 characters; keys ``ek_`` + 32 lowercase hex."""
 
     def make(self, prefix: str) -> str:
-        return prefix + "_" + "".join(secrets.choice(_BASE62) for _ in range(_LIVE_ID_LENGTH))
+        # One read of the OS generator per id (secrets.choice per character made 21 syscalls, a
+        # measurable share of every turn's cost). 62 does not divide 256: the first 248 byte
+        # values map evenly, the rest are drawn again.
+        chars: list[str] = []
+        while len(chars) < _LIVE_ID_LENGTH:
+            chars += [_BASE62[b % 62] for b in secrets.token_bytes(_LIVE_ID_LENGTH) if b < 248]
+        return prefix + "_" + "".join(chars[:_LIVE_ID_LENGTH])
 
     def ephemeral_key(self) -> str:
         # protocol.md §7: ek_68af296e8e408191a1120ab6383263c2 (32 lowercase hex)

@@ -66,6 +66,7 @@ class InputAudio:
         self.spec: AudioFormatSpec = FORMATS["audio/pcm"]
         self.detector: TurnDetector | None = None
         self._detector_config: VadConfig | None = None
+        self._followed: tuple[object, object] | None = None  # (format, turn_detection) seen
         self._follow(config)
         self._out.clear()
 
@@ -91,8 +92,12 @@ class InputAudio:
         if not isinstance(config, TranscriptionSession):
             return
         audio_input = config.audio.input
-        spec = FORMATS[audio_input.format.type]
         td = audio_input.turn_detection
+        followed = (audio_input.format, td)
+        if followed == self._followed:
+            return  # most updates leave the format and turn detection as they were
+        self._followed = followed
+        spec = FORMATS[audio_input.format.type]
         vad = None
         if td is not None:
             vad = VadConfig.from_turn_detection(td.model_dump(mode="json"), base=self._options.vad)
@@ -123,12 +128,16 @@ class InputAudio:
             raw = decode_base64(b64)
         except ValueError:
             return [Reject(errors.invalid_base64(), ref)]
-        if len(raw) % self.spec.sample_bytes:
-            return [Reject(errors.partial_sample(len(raw), self.spec.sample_bytes), ref)]
-        self.received_ms += self.spec.ms_for_bytes(len(raw))
+        size = len(raw)
+        spec = self.spec
+        if size % spec.sample_bytes:
+            return [Reject(errors.partial_sample(size, spec.sample_bytes), ref)]
+        self.received_ms += spec.ms_for_bytes(size)
         if self.detector is not None:
             for vad_event in self.detector.feed(raw):
                 self._on_vad(vad_event)
+        if not self._out:
+            return []  # the common case: audio taken, nothing to say
         return self._take()
 
     def commit(self, ref: ClientRef) -> list[Effect]:

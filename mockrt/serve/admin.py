@@ -25,7 +25,6 @@ from typing import Any
 
 from aiohttp import WSCloseCode, web
 
-from mockrt.contract.scriptfile import parse_script
 from mockrt.core.handshake import KeyStore
 from mockrt.core.script import Script, ScriptError
 from mockrt.core.transcriber import ScriptedTranscriber
@@ -162,6 +161,9 @@ async def _put_script(request: web.Request) -> web.Response:
         data = await request.json()
     except ValueError:
         return _error(400, "The body must be a script as JSON (the script file's format).")
+    # script-file checking (jsonschema) loads on first use, not at `mockrt serve`'s start-up
+    from mockrt.contract.scriptfile import parse_script
+
     try:
         script = parse_script(data, source="PUT /mockrt/script")
     except ScriptError as exc:

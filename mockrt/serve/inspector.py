@@ -17,7 +17,8 @@ or lone surrogate (escaped), so no client frame can make a page fail.
 
 It only reads ``app[STATE]``; calling it twice adds the routes once. ``mockrt.serve.server`` is
 imported when a route is added or served, not at import time, so ``create_app`` may import this
-module.
+module; ``mockrt.diagnosis`` is imported when a page is first served, not at ``mockrt serve``'s
+start-up (issue 15: the server imports only what serving needs).
 """
 
 from __future__ import annotations
@@ -31,9 +32,6 @@ from aiohttp import web
 
 from mockrt.core.handshake import HttpReject, decide
 from mockrt.core.journal import Entry, escape_controls, redact
-from mockrt.diagnosis.analysis import diagnose
-from mockrt.diagnosis.describe import describe_event
-from mockrt.diagnosis.frames import as_dict
 
 if TYPE_CHECKING:
     from mockrt.core.session import Session
@@ -101,6 +99,8 @@ def _find(state: ServerState, session_id: str) -> tuple[Session, bool] | None:
 
 def session_summary(session: Session, is_open: bool) -> dict[str, Any]:
     """One row of ``GET /mockrt/sessions``."""
+    from mockrt.diagnosis.analysis import diagnose
+
     entries = session.journal.entries
     report = diagnose(entries, infer=False).sessions
     client = report[0].client if report else None
@@ -152,6 +152,8 @@ async def _journal_json(request: web.Request) -> web.Response:
         since = max(0, int(request.query.get("since", "0")))
     except ValueError:
         since = 0
+    from mockrt.diagnosis.analysis import diagnose
+
     entries = list(session.journal.entries)
     report = diagnose(entries, infer=False).sessions
     return _json(
@@ -208,6 +210,8 @@ async def _sessions_html(request: web.Request) -> web.Response:
 
 
 def _server_summary(entry: Entry) -> str:
+    from mockrt.diagnosis.frames import as_dict
+
     event = as_dict(entry.event)
     if entry.type == "error":
         error = as_dict(event.get("error"))
@@ -227,6 +231,9 @@ async def _session_html(request: web.Request) -> web.Response:
             status=404,
             content_type="text/html",
         )
+    from mockrt.diagnosis.analysis import diagnose
+    from mockrt.diagnosis.describe import describe_event
+
     session, is_open = found
     entries = list(session.journal.entries)
     report = diagnose(entries, infer=False)

@@ -16,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -92,6 +94,7 @@ def create_app(config: ServerConfig | None = None) -> web.Application:
     admin.add_admin_routes(app)  # /mockrt/config, script, reset, journal, openapi.json
     app.router.add_route("*", "/v1/{tail:.*}", _unknown_route)  # after every real /v1 route
     app.on_startup.append(_open_journal)
+    app.cleanup_ctx.append(_journal_pump)
     app.on_shutdown.append(_close_sessions)
     app.on_cleanup.append(_close_journal)
     return app
@@ -211,17 +214,37 @@ async def _realtime(request: web.Request) -> web.StreamResponse:
 
 
 async def _serve(live: Live, state: ServerState) -> None:
+    """Pump one connection: frames in, due events out.
+
+    perf-notes.md, "no await and no outgoing event per frame": a frame that makes nothing due
+    costs no wake-up, task or timer. The sender task wakes only when the receive loop queued an
+    event due sooner than its one timer (or a close), and re-arms that single timer for the next
+    due event (or the expiry) when it goes back to sleep.
+    """
     session, ws = live.session, live.ws
     speed = state.config.speed
+    scale = speed or 1.0
+    loop = asyncio.get_running_loop()
     t0 = time.monotonic()
 
     def clock() -> float:
-        return (time.monotonic() - t0) * (speed or 1.0)
+        return (time.monotonic() - t0) * scale
 
     wake = asyncio.Event()
+    timer: asyncio.TimerHandle | None = None
+    timer_due: float | None = None  # session time the timer rings at
+    # When the sender wakes next (session time); -inf while it is awake or already woken.
+    armed = -math.inf
+
+    def ring() -> None:
+        nonlocal timer
+        timer = None
+        wake.set()
 
     async def sender() -> None:
+        nonlocal timer, timer_due, armed
         while not ws.closed:
+            armed = -math.inf
             session.advance_to(clock())
             while True:
                 for event in session.events_to_send():
@@ -235,11 +258,16 @@ async def _serve(live: Live, state: ServerState) -> None:
                 code, reason = session.close_request
                 await ws.close(code=code, message=reason.encode())
                 return
-            due = session.next_due()
-            timeout = None if due is None else max(0.0, (due - clock()) / (speed or 1.0))
             wake.clear()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout)
+            due = session.next_due()
+            if timer is None or due != timer_due:  # the one timer, re-armed only on change
+                if timer is not None:
+                    timer.cancel()
+                timer, timer_due = None, due
+                if due is not None:
+                    timer = loop.call_later(max(0.0, (due - clock()) / scale), ring)
+            armed = math.inf if due is None else due
+            await wake.wait()
 
     task = asyncio.create_task(sender())
     frames = 0
@@ -259,10 +287,15 @@ async def _serve(live: Live, state: ServerState) -> None:
             except Exception:  # a bug of ours: the client gets server_error, never a traceback
                 log.exception("session %s: internal error on a client frame", session.id)
                 session.internal_error()
-            wake.set()
+            due = session.next_event_due()
+            if (due is not None and due < armed) or session.close_request is not None:
+                armed = -math.inf  # one wake-up for everything this batch queues
+                wake.set()
             if task.done():
                 break
     finally:
+        if timer is not None:
+            timer.cancel()
         if not task.done():
             wake.set()
             task.cancel()
@@ -310,6 +343,28 @@ async def _open_journal(app: web.Application) -> None:
     state = app[STATE]
     if state.config.journal_path is not None:
         state.journal_file = state.config.journal_path.open("a", encoding="utf-8")
+
+
+# Frames that queue no event do not wake their session's sender (see _serve), so their journal
+# lines reach --journal FILE from here: one task for the whole server, a few times a second.
+JOURNAL_FLUSH_S = 0.2
+
+
+async def _journal_pump(app: web.Application) -> AsyncIterator[None]:
+    state = app[STATE]
+
+    async def pump() -> None:
+        while True:
+            await asyncio.sleep(JOURNAL_FLUSH_S)
+            for live in list(state.live.values()):
+                _flush_journal(live, state)
+
+    task = asyncio.create_task(pump()) if state.config.journal_path is not None else None
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _close_sessions(app: web.Application) -> None:

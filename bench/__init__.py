@@ -1,0 +1,1 @@
+"""mockrt's benchmarks: `python -m bench --help`; see bench/README.md."""

@@ -1,0 +1,57 @@
+"""Scenario 1, ingest: appends blasted as fast as the server takes them, 1 and 10 clients.
+
+Each client configures its session (``signals.SESSION_UPDATE``: a transcription model, server
+VAD), then sends its share of the audio cycle (a turn every 4 s, so server VAD starts and stops
+turns) in a few large pre-masked writes, honouring the transport's back-pressure, then one
+``input_audio_buffer.clear``; the run ends when every client has its ``cleared``, i.e. when the
+server has read every frame. Server CPU is read from /proc around the run (handshakes excluded).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from bench import wsload
+from bench.procs import Server
+from bench.signals import CYCLE_FRAMES, Frames
+
+__all__ = ["blast"]
+
+
+async def _blast(server: Server, clients: int, per_client: int, frames: Frames) -> dict[str, float]:
+    conns = await wsload.connect_many(server.port, clients, configure=frames.probe)
+    try:
+        cpu0 = server.cpu()
+        start = time.monotonic()
+
+        async def send(i: int, client: wsload.Client) -> float:
+            # clients start at different points of the cycle, so their turns do not coincide
+            for chunk in frames.blast(per_client, offset=i * CYCLE_FRAMES // max(1, clients)):
+                client.write(chunk)
+                await client.drain()
+            cleared = client.expect("input_audio_buffer.cleared")
+            client.write(frames.clear)
+            return await cleared
+
+        timeout = 30.0 + clients * per_client / 2_000  # bounded even for a very slow server
+        ends = await asyncio.wait_for(
+            asyncio.gather(*(send(i, c) for i, c in enumerate(conns))), timeout
+        )
+        cpu = server.cpu() - cpu0
+        elapsed = max(ends) - start
+    finally:
+        await wsload.close_all(conns)
+    sent = clients * per_client
+    return {
+        "frames": sent,
+        "seconds": elapsed,
+        "frames_per_s": sent / elapsed,
+        "cpu_s": cpu,
+        "cpu_us_per_frame": cpu / sent * 1e6,
+    }
+
+
+def blast(server: Server, clients: int, total_frames: int, frames: Frames) -> dict[str, float]:
+    """One ingest run: ``total_frames`` appends split evenly over ``clients`` connections."""
+    return asyncio.run(_blast(server, clients, max(1, total_frames // clients), frames))
