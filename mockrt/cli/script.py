@@ -1,13 +1,18 @@
-"""``mockrt script check FILE ...``: validate script files without starting a server.
+"""``mockrt script check FILE ...`` and ``mockrt script schema [--check]``: script files without a
+server.
 
-Each file is loaded as ``mockrt serve --script`` loads it (``mockrt.contract.scriptfile``); a good
-file prints ``FILE: ok (N turns)``, a bad one its error as ``file:line: field: reason``; exit 1
-when any file is bad. Must never import aiohttp.
+``check`` loads each file as ``mockrt serve --script`` loads it (``mockrt.contract.scriptfile``); a
+good file prints ``FILE: ok (N turns)``, a bad one its error as ``file:line: field: reason``; exit
+1 when any file is bad. ``schema`` prints the script files' JSON Schema, generated from
+``mockrt.contract.scriptmodel.ScriptFile``; ``mockrt script schema > mockrt/data/script.schema.json``
+regenerates the shipped copy; ``--check`` compares the shipped copy and exits 1 when it is stale.
+Must never import aiohttp.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 from pathlib import Path
 
 __all__ = ["register"]
@@ -15,7 +20,7 @@ __all__ = ["register"]
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``script`` subcommand."""
-    script = subparsers.add_parser("script", help="check script files")
+    script = subparsers.add_parser("script", help="check script files, print their JSON Schema")
     sub = script.add_subparsers(dest="script_command", required=True)
     check = sub.add_parser(
         "check",
@@ -23,6 +28,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     check.add_argument("files", type=Path, nargs="+", metavar="FILE")
     check.set_defaults(func=_check)
+    schema = sub.add_parser(
+        "schema", help="print the JSON Schema of script files (generated from the model)"
+    )
+    schema.add_argument(
+        "--check",
+        nargs="?",
+        type=Path,
+        const=_shipped(),
+        metavar="FILE",
+        help="compare FILE (default: the shipped mockrt/data/script.schema.json) with the "
+        "generated schema instead; exit 1 when it differs",
+    )
+    schema.set_defaults(func=_schema)
+
+
+def _shipped() -> Path:
+    return Path(__file__).resolve().parents[1] / "data" / "script.schema.json"
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -39,3 +61,21 @@ def _check(args: argparse.Namespace) -> int:
         else:
             print(f"{path}: ok ({len(script.turns)} turn{'s' if len(script.turns) != 1 else ''})")
     return 1 if bad else 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from mockrt.contract.scriptmodel import render_script_schema
+
+    wanted = render_script_schema()
+    if args.check is None:
+        print(wanted, end="")
+        return 0
+    have = args.check.read_text("utf-8") if args.check.exists() else ""
+    if have == wanted:
+        print(f"{args.check}: up to date")
+        return 0
+    diff = difflib.unified_diff(
+        have.splitlines(), wanted.splitlines(), str(args.check), "generated", lineterm=""
+    )
+    print("\n".join([*list(diff)[:40], f"stale; regenerate: mockrt script schema > {args.check}"]))
+    return 1
