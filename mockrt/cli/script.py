@@ -1,12 +1,12 @@
-"""``mockrt script check FILE ...`` and ``mockrt script schema [--check]``: script files without a
-server.
+"""``mockrt script check FILE ...`` and ``mockrt script schema [--check [FILE]]``: script files
+without a server.
 
 ``check`` loads each file as ``mockrt serve --script`` loads it (``mockrt.contract.scriptfile``); a
 good file prints ``FILE: ok (N turns)``, a bad one its error as ``file:line: field: reason``; exit
-1 when any file is bad. ``schema`` prints the script files' JSON Schema, generated from
-``mockrt.contract.scriptmodel.ScriptFile``; ``mockrt script schema > mockrt/data/script.schema.json``
-regenerates the shipped copy; ``--check`` compares the shipped copy and exits 1 when it is stale.
-Must never import aiohttp.
+1 when any file is bad. ``schema`` prints the JSON Schema generated from the script file model
+(``mockrt.contract.scriptmodel``); ``mockrt script schema > mockrt/data/script.schema.json``
+regenerates the shipped copy, and ``--check`` compares it (exit 1 when stale). Must never import
+aiohttp.
 """
 
 from __future__ import annotations
