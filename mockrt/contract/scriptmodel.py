@@ -177,14 +177,18 @@ class MatchFile(Closed):
 
 
 class _TurnBase(Closed):
-    latency_ms: LatencyFile = LatencyFile()
+    latency_ms: LatencyFile | None = None
     match: MatchFile | None = None
     faults: list[TurnFault] = []
 
     def _common(self) -> dict[str, Any]:
         match = None if self.match is None else self.match.core()
         faults = tuple(f.core() for f in self.faults)
-        return {"latency": self.latency_ms.core(), "match": match, "faults": faults}
+        return {
+            "latency": (self.latency_ms or LatencyFile()).core(),
+            "match": match,
+            "faults": faults,
+        }
 
 
 _ONE_LANGUAGE: list[JsonValue] = ["language", "languages"]
@@ -297,8 +301,8 @@ class ScriptFile(Closed):
         "family (duration for whisper-1, gpt-live-transcribe, gpt-realtime-whisper; tokens "
         "otherwise), or always 'tokens' / 'duration'.",
     )
-    latency_ms: LatencyFile = Field(
-        LatencyFile(),
+    latency_ms: LatencyFile | None = Field(
+        None,
         description="Default pacing for every turn (scripted or not); a turn's own latency_ms "
         "overrides it field by field.",
     )
@@ -311,7 +315,7 @@ class ScriptFile(Closed):
 
     def core(self, source: str) -> rt.Script:
         turns, faults = tuple(t.core() for t in self.turns), tuple(f.core() for f in self.faults)
-        latency = self.latency_ms.core()
+        latency = (self.latency_ms or LatencyFile()).core()
         return rt.Script(turns, faults, self.model_usage, latency, source)
 
 
@@ -323,6 +327,10 @@ class _FileSchema(GenerateJsonSchema):
 
     def nullable_schema(self, schema: Any) -> Any:
         return self.generate_inner(schema["schema"])
+
+    def default_schema(self, schema: Any) -> Any:
+        out = super().default_schema(schema)
+        return {k: v for k, v in out.items() if k != "default" or v is not None}
 
 
 def script_json_schema() -> dict[str, Any]:
