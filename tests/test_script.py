@@ -16,7 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from mockrt.cli.main import main
 from mockrt.contract.scriptfile import load_script, parse_script, script_schema
+from mockrt.contract.scriptmodel import render_script_schema
 from mockrt.core import server_events
 from mockrt.core.exceptions import MockRTError
 from mockrt.core.script import (
@@ -105,6 +107,45 @@ def test_faults_example_loads_a_failing_turn_and_session_faults() -> None:
 
 def test_the_script_schema_is_a_valid_draft_2020_12_schema() -> None:
     Draft202012Validator.check_schema(script_schema())
+    assert script_schema()["$id"] == "urn:mockrt:script"
+
+
+def test_the_shipped_script_schema_is_the_one_the_model_generates() -> None:
+    shipped = (ROOT / "mockrt" / "data" / "script.schema.json").read_text(encoding="utf-8")
+    assert shipped == render_script_schema(), "regenerate: mockrt script schema > <that file>"
+
+
+def test_mockrt_script_schema_prints_the_schema_and_check_finds_a_stale_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["script", "schema"]) == 0
+    printed = capsys.readouterr().out
+    assert printed == render_script_schema()
+    copy = tmp_path / "script.schema.json"
+    copy.write_text(printed.replace("1-based", "0-based"), encoding="utf-8")
+    assert main(["script", "schema", "--check", str(copy)]) == 1
+    assert "stale; regenerate: mockrt script schema >" in capsys.readouterr().out
+    copy.write_text(printed, encoding="utf-8")
+    assert main(["script", "schema", "--check", str(copy)]) == 0
+    assert main(["script", "schema", "--check"]) == 0
+
+
+# Rules JSON Schema cannot say: they live in the model's validators, not in the schema.
+VALIDATOR_ONLY = {
+    "deltas-not-concatenating",
+    "explicit-logprobs-without-deltas",
+    "logprobs-count",
+    "logprob-token-not-the-delta",
+    "match-min-above-max",
+    "close-reason-too-long",
+    "duplicate-key",
+}
+
+
+def test_editors_checking_with_the_schema_accept_the_examples() -> None:
+    validator = Draft202012Validator(script_schema())
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        assert not list(validator.iter_errors(yaml.safe_load(path.read_text("utf-8")))), path
 
 
 def test_fault_event_types_cover_every_server_event_mockrt_models() -> None:
@@ -405,6 +446,20 @@ def test_a_bad_script_reports_file_line_and_field(
     assert (error.source, error.line, error.field) == (str(path), line, field)
     assert str(error).startswith(f"{path}:{line}: {field}: ")
     assert fragment in error.reason
+
+
+@pytest.mark.parametrize("name", sorted(set(BAD_SCRIPTS) - VALIDATOR_ONLY))
+def test_the_json_schema_rejects_every_bad_script_it_can_describe(name: str) -> None:
+    data = yaml.safe_load(textwrap.dedent(BAD_SCRIPTS[name][0]))
+    assert list(Draft202012Validator(script_schema()).iter_errors(data))
+
+
+@pytest.mark.parametrize("name", sorted(VALIDATOR_ONLY - {"duplicate-key"}))
+def test_rules_the_json_schema_cannot_say_are_the_model_validators(name: str) -> None:
+    data = yaml.safe_load(textwrap.dedent(BAD_SCRIPTS[name][0]))
+    assert not list(Draft202012Validator(script_schema()).iter_errors(data))
+    with pytest.raises(ScriptError):
+        parse_script(data)
 
 
 @pytest.mark.parametrize("turns_before", [0, 1, 4])

@@ -4,7 +4,8 @@
 - ``validator``: validating events against them (readable violations);
 - ``drift``, ``sdkshape``, ``sdkinstances``, ``sdkcheck``: the drift check against the installed
   openai SDK (``sdktypes`` names the SDK's types); only the tests and ``--against-sdk`` load it;
-- ``scriptfile``: loading script files (YAML or JSON) into the core's script model.
+- ``scriptfile``: loading script files (YAML or JSON) into the core's script model;
+  ``scriptmodel`` and ``scriptparts``: the script file format (pydantic), its generated schema.
 
 ``openai`` and ``jsonschema`` load only with the module that needs them.
 
@@ -29,6 +30,17 @@ _MODULES: dict[str, str] = {
     "framecheck": "Finding FrameChecker",
     "fromcapture": "limits script_data script_from_capture",
     "scriptfile": "first_schema_error load_script Locate parse_script read_document script_schema",
+    "scriptmodel": (
+        "FailingTurn LogprobFile MatchFile render_script_schema SCRIPT_SCHEMA_ID ScriptFile "
+        "script_json_schema TokenDetailsFile TranscriptTurn UsageDurationFile UsageTokensFile"
+    ),
+    "scriptparts": (
+        "fail shape worded Bound CloseAfterEvent CloseAtTurn CloseFault CloseFile Closed "
+        "DelayFault DropFault DuplicateFault ErrorFile EventTypeName FailFile "
+        "InjectAfterEvent InjectAtTurn InjectFault LatencyFile Ms NonEmpty PiecesFile "
+        "Positive SHARED_ENUMS SessionDelay SessionDrop SessionDuplicate SessionFault "
+        "TurnFault TurnIndex TurnPointName"
+    ),
     "sdkcheck": "check_against_sdk coverage Report sdk_version targets",
     "sdkinstances": "bundle instances",
     "sdkshape": "compare our_lookup",

@@ -1,8 +1,11 @@
-"""Script files: reading, validating and building ``mockrt.core.script.Script`` from YAML or JSON.
+"""Script files: reading YAML or JSON, validating it as ``mockrt.contract.scriptmodel.ScriptFile``
+and building the core's ``mockrt.core.script.Script``.
 
-Validates against ``mockrt/data/script.schema.json`` with errors that name file, line and field
-(``file:line: field: reason``). The only I/O is reading the file; the model it builds is the
-core's. Must never import aiohttp, websockets or asyncio.
+Errors name file, line and field (``file:line: field: reason``): pydantic's error locations are
+mapped to the YAML nodes' lines and its error types worded as before. ``read_document`` and
+``first_schema_error`` serve every data file with such errors (the conformance case files too).
+``mockrt/data/script.schema.json`` is generated from the model (``mockrt script schema``). The
+only I/O is reading files. Must never import aiohttp, websockets or asyncio.
 """
 
 from __future__ import annotations
@@ -18,35 +21,11 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import relevance
+from pydantic import ValidationError as ModelError
+from pydantic_core import ErrorDetails
 
-from mockrt.core.script import (
-    MAX_CLOSE_REASON_BYTES,
-    POINT_ALIASES,
-    Close,
-    Delay,
-    Deltas,
-    Drop,
-    Duplicate,
-    Fault,
-    FieldPath,
-    InjectError,
-    Latency,
-    Match,
-    Pieces,
-    Script,
-    ScriptError,
-    Turn,
-    TurnPoint,
-    concat_mismatch,
-)
-from mockrt.core.server_events import (
-    ErrorObject,
-    LogProb,
-    TranscriptionError,
-    UsageDuration,
-    UsageTokens,
-)
-from mockrt.core.transcriber import split_deltas
+from mockrt.contract.scriptmodel import ScriptFile
+from mockrt.core.script import FieldPath, Script, ScriptError
 
 __all__ = [
     "Locate",
@@ -62,15 +41,11 @@ Locate = Callable[[FieldPath], int | None]
 
 @cache
 def script_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) every script satisfies."""
+    """The JSON Schema (draft 2020-12) every script satisfies, as shipped (generated from
+    ``ScriptFile``; tests/test_script.py keeps it current)."""
     text = resources.files("mockrt").joinpath("data/script.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
-
-
-@cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(script_schema())
 
 
 def load_script(path: str | Path) -> Script:
@@ -196,18 +171,41 @@ class _Ctx:
 
 
 def _parse(data: object, source: str, locate: Locate) -> Script:
-    ctx = _Ctx(source, locate)
-    error = first_schema_error(_validator(), data, source, locate)
-    if error is not None:
-        raise error
-    assert isinstance(data, dict)
-    return Script(
-        turns=tuple(_turn(t, ("turns", i), ctx) for i, t in enumerate(data.get("turns", []))),
-        faults=tuple(_fault(f, ("faults", i), ctx) for i, f in enumerate(data.get("faults", []))),
-        model_usage=data.get("model_usage", "auto"),
-        latency=_latency(data.get("latency_ms")),
-        source=source,
-    )
+    try:
+        model = ScriptFile.model_validate(data)
+    except ModelError as exc:
+        errors = [_located(e, source, locate) for e in exc.errors(include_url=False)]
+        raise min(errors, key=lambda e: e.line or 0) from None
+    return model.core(source)
+
+
+_TYPES = {"string": "string", "int": "integer", "float": "number", "list": "array"}
+_BOOLEAN_HINT = " (YAML reads unquoted yes/no/on/off/true/false as booleans: quote it)"
+
+
+def _located(error: ErrorDetails, source: str, locate: Locate) -> ScriptError:
+    """A pydantic error as ``file:line: field: reason`` (union tags, ``=...``, left out)."""
+    ctx, value = error.get("ctx", {}), error["input"]
+    path: FieldPath = tuple(p for p in error["loc"] if not str(p).startswith("="))
+    path += tuple(ctx.get("at", ()))
+    kind = error["type"]
+    reason = error["msg"]
+    if kind == "missing":
+        reason = "required field is missing"
+    elif kind in ("model_type", "dict_type") and not path:
+        reason = "a script is a mapping with optional keys turns, faults, model_usage, latency_ms"
+    elif kind.endswith("_type"):
+        name = _TYPES.get(kind[: -len("_type")], "object")
+        reason = f"{value!r} is not of type {name!r}" + (_BOOLEAN_HINT * isinstance(value, bool))
+    elif kind == "greater_than_equal":
+        reason = f"{value!r} is less than the minimum of {ctx['ge']}"
+    elif kind == "less_than_equal":
+        reason = f"{value!r} is greater than the maximum of {ctx['le']}"
+    elif kind in ("too_short", "string_too_short"):
+        reason = f"{value!r} should be non-empty"
+    elif kind == "literal_error":
+        reason = f"{value!r} is not one of: {ctx['expected']}"
+    return ScriptError(reason, source=source, line=locate(path), field=_field(path))
 
 
 def _worded(error: ValidationError) -> bool:
@@ -238,143 +236,4 @@ def _explain(error: ValidationError, ctx: _Ctx) -> ScriptError:
         reason = "required field is missing"
     elif error.validator == "type" and isinstance(error.instance, bool):
         reason += " (YAML reads unquoted yes/no/on/off/true/false as booleans: quote it)"
-    elif error.validator == "type" and not path:
-        reason = "a script is a mapping with optional keys turns, faults, model_usage, latency_ms"
     return ctx.error(path, reason)
-
-
-def _latency(raw: dict[str, int] | None) -> Latency:
-    raw = raw or {}
-
-    def ms(key: str) -> int | None:
-        return None if key not in raw else int(raw[key])
-
-    return Latency(ms("first_delta"), ms("between_deltas"), ms("completed"))
-
-
-def _turn(raw: dict[str, Any], path: FieldPath, ctx: _Ctx) -> Turn:
-    faults = tuple(
-        _fault(f, (*path, "faults", i), ctx) for i, f in enumerate(raw.get("faults", []))
-    )
-    common: dict[str, Any] = {
-        "latency": _latency(raw.get("latency_ms")),
-        "match": _match(raw["match"], (*path, "match"), ctx) if "match" in raw else None,
-        "faults": faults,
-    }
-    if "fail" in raw:
-        return Turn(failure=TranscriptionError(**raw["fail"]), **common)
-    transcript: str = raw["transcript"]
-    deltas = _deltas(raw.get("deltas"))
-    if isinstance(deltas, tuple) and "".join(deltas) != transcript:
-        raise ctx.error((*path, "deltas"), concat_mismatch(deltas, transcript))
-    logprobs = None
-    if raw.get("logprobs", "auto") != "auto":
-        logprobs = _logprobs(raw["logprobs"], transcript, deltas, (*path, "logprobs"), ctx)
-    languages = raw.get("languages")
-    if "language" in raw:
-        languages = [raw["language"]]
-    usage = raw.get("usage")
-    return Turn(
-        transcript=transcript,
-        deltas=deltas,
-        languages=None if languages is None else tuple(languages),
-        logprobs=logprobs,
-        usage=None if usage is None else _usage(usage),
-        **common,
-    )
-
-
-def _usage(raw: dict[str, Any]) -> UsageTokens | UsageDuration:
-    if raw["type"] == "duration":
-        return UsageDuration(**raw)
-    return UsageTokens(**{"total_tokens": raw["input_tokens"] + raw["output_tokens"], **raw})
-
-
-def _deltas(raw: object) -> Deltas | None:
-    if isinstance(raw, dict):
-        return Pieces(int(raw["pieces"]))
-    if isinstance(raw, list):
-        return tuple(raw)
-    if raw == "words" or raw == "characters" or raw == "whole":
-        return raw
-    return None
-
-
-def _logprobs(
-    raw: list[Any], transcript: str, deltas: Deltas | None, path: FieldPath, ctx: _Ctx
-) -> tuple[tuple[LogProb, ...], ...]:
-    if deltas is None:
-        raise ctx.error(
-            path,
-            "explicit logprobs need 'deltas' in the same turn (the default split depends on "
-            "the model)",
-        )
-    split = split_deltas(transcript, deltas)
-    if len(raw) != len(split):
-        raise ctx.error(path, f"{len(raw)} entries for {len(split)} deltas; give one per delta")
-    out = []
-    for i, (entry, delta) in enumerate(zip(raw, split, strict=True)):
-        items = entry if isinstance(entry, list) else [{"token": delta, **entry}]
-        probs = []
-        for j, item in enumerate(items):
-            if "token" not in item:
-                raise ctx.error((*path, i, j), "each logprob in a list needs its token")
-            token: str = item["token"]
-            raw_bytes = item.get("bytes", list(token.encode()))
-            probs.append(LogProb(token=token, bytes=raw_bytes, logprob=float(item["logprob"])))
-        tokens = "".join(p.token for p in probs)
-        if tokens != delta:
-            at = (*path, i, "token") if isinstance(entry, dict) else (*path, i)
-            raise ctx.error(at, f"tokens {tokens!r} do not spell the delta {delta!r}")
-        out.append(tuple(probs))
-    return tuple(out)
-
-
-def _match(raw: dict[str, Any], path: FieldPath, ctx: _Ctx) -> Match:
-    for what in ("duration", "speech"):
-        low, high = raw.get(f"min_{what}_ms"), raw.get(f"max_{what}_ms")
-        if low is not None and high is not None and low > high:
-            raise ctx.error((*path, f"min_{what}_ms"), f"{low} is above max_{what}_ms {high}")
-    models = raw.get("model")
-    return Match(
-        min_duration_ms=raw.get("min_duration_ms"),
-        max_duration_ms=raw.get("max_duration_ms"),
-        min_speech_ms=raw.get("min_speech_ms"),
-        max_speech_ms=raw.get("max_speech_ms"),
-        models=None if models is None else (models,) if isinstance(models, str) else tuple(models),
-    )
-
-
-def _opt_int(value: float | None) -> int | None:
-    return None if value is None else int(value)  # the schema's integers may be 5.0
-
-
-def _fault(raw: dict[str, Any], path: FieldPath, ctx: _Ctx) -> Fault:
-    turn = _opt_int(raw.get("turn"))
-    after: TurnPoint = POINT_ALIASES.get(raw.get("after", ""), raw.get("after", "committed"))
-    if "drop" in raw:
-        return Drop(raw["drop"], turn)
-    if "duplicate" in raw:
-        return Duplicate(raw["duplicate"], turn)
-    if "delay" in raw:
-        return Delay(raw["delay"], int(raw["ms"]), turn)
-    at_turn, after_event = _opt_int(raw.get("at_turn")), _opt_int(raw.get("after_event"))
-    if "inject_error" in raw:
-        spec = raw["inject_error"]
-        error = ErrorObject(
-            type=spec["type"],
-            code=spec.get("code"),
-            message=spec["message"],
-            param=spec.get("param"),
-            event_id=None,
-        )
-        return InjectError(error, after, at_turn, after_event)
-    close = raw["close"]
-    reason: str = close.get("reason", "")
-    if len(reason.encode()) > MAX_CLOSE_REASON_BYTES:
-        raise ctx.error(
-            (*path, "close", "reason"),
-            f"{len(reason.encode())} bytes of UTF-8; a close reason has at most "
-            f"{MAX_CLOSE_REASON_BYTES} (RFC 6455 §5.5)",
-        )
-    return Close(int(close["code"]), reason, after_event, at_turn, after)

@@ -2,7 +2,8 @@
 
 Owns the script model (``Script``, ``Turn``, the fault classes) and the default script. The session
 applies faults and ``mockrt.core.transcriber`` turns a script's turns into plans; this module only
-describes them. Reading and validating script files lives in ``mockrt.contract.scriptfile``.
+describes them. The file format (keys, rules, wording) is ``mockrt.contract.scriptmodel``'s;
+reading files is ``mockrt.contract.scriptfile``'s.
 Pure: no I/O, no clocks, no randomness. Must never import aiohttp, websockets, asyncio, yaml or
 jsonschema.
 """
