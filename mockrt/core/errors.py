@@ -27,6 +27,7 @@ __all__ = [
     "beta_api_shape_disabled",
     "binary_frame",
     "commit_empty",
+    "empty_array",
     "invalid_base64",
     "invalid_json",
     "invalid_type",
@@ -36,6 +37,7 @@ __all__ = [
     "model_not_supported_in_transcription",
     "model_parameter_for_transcription",
     "not_an_object",
+    "null_not_allowed",
     "out_of_range",
     "partial_sample",
     "prompt_not_supported",
@@ -177,6 +179,20 @@ MESSAGES: dict[str, Message] = {
         Rule.INVALID_TYPE, "invalid_type", "{param}",
         "Invalid type for '{param}': expected {expected}, but got {got} instead.",
         Status.UNCONFIRMED, _REST),
+    "null_not_allowed": Message(
+        Rule.INVALID_TYPE, "invalid_type", "{param}",
+        "Invalid type for '{param}': expected {expected}, got null.",
+        Status.VERBATIM,
+        "livekit/agents PR 3444 (2025-09-17), live: \"Invalid type for 'session.audio.input."
+        "turn_detection.create_response': expected boolean, got null\"; type names other than "
+        "boolean follow JSON Schema (assumed); protocol.md §11"),
+    "empty_array": Message(
+        Rule.INVALID_VALUE, "empty_array", "{param}",
+        "Invalid '{param}': empty array. Expected an array with minimum length 1, but got an "
+        "empty array instead.",
+        Status.UNCONFIRMED,
+        "livekit-plugins-openai 1.8.9 comment: live refuses languages [] (protocol.md §11); the "
+        "text is REST's for an empty array"),
     "out_of_range": Message(
         Rule.OUT_OF_RANGE, "{kind}_{side}_{bound}_value", "{param}",
         "Invalid '{param}': {kind} {side} {word} value. Expected a value {op} {limit}, "
@@ -312,6 +328,14 @@ def unknown_event_type(event_type: str, supported: Sequence[str]) -> ErrorDetail
 
 def invalid_type(param: str, expected: str, got: str) -> ErrorDetail:
     return MESSAGES["invalid_type"].detail(param=param, expected=expected, got=got)
+
+
+def null_not_allowed(param: str, expected: str) -> ErrorDetail:
+    return MESSAGES["null_not_allowed"].detail(param=param, expected=expected)
+
+
+def empty_array(param: str) -> ErrorDetail:
+    return MESSAGES["empty_array"].detail(param=param)
 
 
 def out_of_range(param: str, kind: str, above: bool, limit: object, got: object) -> ErrorDetail:
