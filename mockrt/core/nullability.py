@@ -9,8 +9,9 @@ PR 3444, 2025-09-17).
 
 Which fields may be ``null`` is read from the request models themselves: a field whose
 ``Annotated`` metadata holds ``mockrt.core.wire.CLEARS`` may be ``null``; every other field
-refuses it. The models keep ``X | None = None`` so that an absent field and a present one can be told apart
-(``model_fields_set``); ``null_error`` is the one place the rule is applied, after validation.
+refuses it. The models keep ``X | None = None`` so that an absent field and a present one can be
+told apart (``model_fields_set``); ``null_error`` is the one place the rule is applied, after
+validation.
 tests/test_nullability.py checks the markers against the SDK's params. Must never import aiohttp
 or websockets.
 """
