@@ -13,6 +13,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from mockrt.core.ids import CountingIds
+from mockrt.core.options import Options
 from mockrt.serve.state import ServerConfig
 from mockrt.serve.testing import MockRealtimeServer
 
@@ -81,16 +82,43 @@ async def test_beta_header_gets_error_then_close_4000(server: MockRealtimeServer
     assert ws.close_reason == "invalid_request_error.beta_api_shape_disabled"
 
 
-async def test_model_with_intent_gets_invalid_model_then_close_4000(
+async def test_model_with_intent_accepts_then_refuses_the_transcription_update_and_closes(
     server: MockRealtimeServer,
 ) -> None:
-    url = server.url + "&model=gpt-realtime-whisper"
+    # livekit/agents-js issue 1756 (2026-06), the default of three recorded answers (§11)
+    url = server.url + "&model=gpt-4o-mini-transcribe"
     async with websockets.connect(url, additional_headers=server.headers) as ws:
+        created = await recv(ws)
+        update = {
+            "type": "session.update",
+            "session": {
+                "type": "transcription",
+                "audio": {"input": {"transcription": {"model": "gpt-4o-mini-transcribe"}}},
+            },
+        }
+        await ws.send(json.dumps(update))
         error = await recv(ws)
         with pytest.raises(websockets.ConnectionClosed):
             await recv(ws)
+    assert created["type"] == "session.created"
     assert error["error"]["code"] == "invalid_model"
-    assert ws.close_code == 4000
+    assert error["error"]["message"] == (
+        'Model "gpt-4o-mini-transcribe" is not supported in transcription mode.'
+    )
+    assert (ws.close_code, ws.close_reason) == (4000, "invalid_request_error.invalid_model")
+
+
+@pytest.mark.parametrize("name", ["must-not-provide", "at-handshake"])
+async def test_model_with_intent_answered_at_the_handshake_when_chosen(name: str) -> None:
+    options = Options(model_with_intent=name)  # type: ignore[arg-type]
+    async with MockRealtimeServer(ServerConfig(options=options)) as srv:
+        url = srv.url + "&model=gpt-realtime-whisper"
+        async with websockets.connect(url, additional_headers=srv.headers) as ws:
+            error = await recv(ws)
+            with pytest.raises(websockets.ConnectionClosed):
+                await recv(ws)
+    assert error["type"] == "error" and error["error"]["code"] == "invalid_model"
+    assert (ws.close_code, ws.close_reason) == (4000, "invalid_request_error.invalid_model")
 
 
 async def test_model_query_opens_a_realtime_session(server: MockRealtimeServer) -> None:

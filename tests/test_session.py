@@ -133,9 +133,7 @@ def test_update_merges_partially_absent_keeps_and_null_clears(session: Session) 
     s = only(
         send(
             session,
-            update(
-                audio={"input": {"turn_detection": None, "noise_reduction": None}}, include=[]
-            ),
+            update(audio={"input": {"turn_detection": None, "noise_reduction": None}}, include=[]),
         )
     )
     assert s["session"]["audio"]["input"]["turn_detection"] is None

@@ -18,6 +18,7 @@ from mockrt.core.server_events import ErrorEvent, ErrorObject
 
 __all__ = [
     "BETA_CLOSE_REASON",
+    "INVALID_MODEL_CLOSE_REASON",
     "MESSAGES",
     "ErrorDetail",
     "Message",
@@ -53,8 +54,9 @@ __all__ = [
 ]
 
 INVALID_REQUEST = "invalid_request_error"
-# VERBATIM close reason (protocol.md §1.6).
+# VERBATIM close reasons (protocol.md §1.6, §11).
 BETA_CLOSE_REASON = "invalid_request_error.beta_api_shape_disabled"
+INVALID_MODEL_CLOSE_REASON = "invalid_request_error.invalid_model"
 
 
 class Rule(StrEnum):
@@ -258,12 +260,16 @@ MESSAGES: dict[str, Message] = {
     "model_not_supported_in_transcription": Message(
         Rule.MODEL_WITH_INTENT, "invalid_model", None,
         'Model "{model}" is not supported in transcription mode.',
-        Status.UNCONFIRMED,
-        "protocol.md §1.1, §6: the form is verbatim, the trailing period assumed; close 4000"),
+        Status.VERBATIM,
+        "livekit/agents-js issue 1756 (2026-06): the answer to the transcription session.update "
+        "when the URL has ?model=, then close 4000 invalid_request_error.invalid_model; "
+        "protocol.md §11"),
     "model_parameter_for_transcription": Message(
         Rule.MODEL_WITH_INTENT, "invalid_model", None,
         "You must not provide a model parameter for transcription sessions.",
-        Status.VERBATIM, "protocol.md §6, older era: sent at the handshake"),
+        Status.VERBATIM,
+        "openai/openai-python issue 2652 (2025-09): an error frame right after connecting, "
+        "param and error.event_id null; protocol.md §11"),
     "server_error": Message(
         Rule.SERVER_ERROR, None, None,
         "The server had an error while processing your request. Sorry about that!",

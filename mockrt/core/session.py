@@ -77,8 +77,12 @@ class Session:
         model: str | None = None,
         transcriber: Transcriber | None = None,
         persona: Persona = GA,
+        refused_model: str | None = None,
     ) -> None:
         self.options = options or Options()
+        # ?intent=transcription&model=X, "after-update" (protocol.md §11): the transcription
+        # session.update is refused with invalid_model and the socket closed.
+        self.refused_model = refused_model
         self.persona = persona
         self.ids: Ids = ids or CountingIds()
         self.intent: Intent = intent
@@ -324,6 +328,10 @@ class Session:
     def _session_update(
         self, request: TranscriptionSessionRequest | RealtimeSessionRequest, ref: ClientRef
     ) -> None:
+        if self.refused_model is not None and isinstance(request, TranscriptionSessionRequest):
+            self._reject(errors.model_not_supported_in_transcription(self.refused_model), ref)
+            self._outbox.schedule_close(self.now, 4000, errors.INVALID_MODEL_CLOSE_REASON)
+            return
         if isinstance(self.config, TranscriptionSession) and isinstance(
             request, TranscriptionSessionRequest
         ):

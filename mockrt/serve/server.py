@@ -197,6 +197,7 @@ async def _realtime(request: web.Request) -> web.StreamResponse:
         model=decision.model,
         transcriber=config.transcriber() if config.transcriber else None,
         persona=PERSONAS[decision.persona],
+        refused_model=decision.refused_model,
     )
     live = Live(session, ws)
     state.live[session.id] = live
