@@ -92,6 +92,8 @@ _MODULES: dict[str, str] = {
         "DEFAULT_LANGUAGE default_transcript DURATION_MODELS estimate_usage LANGUAGE_MODELS "
         "plan_turn ScriptedTranscriber split_deltas Transcriber TurnPlan WHOLE_DELTA_MODELS"
     ),
+    "streaming": "DEFAULT_DELAY DELAY_MS MS_PER_CHARACTER SpeechMeter StreamingTurn",
+    "turn_events": "delta_event point_faults",
     "turns": "InputAudio",
     "vad": (
         "IdleTimeout SEMANTIC_EAGERNESS SpeechStarted SpeechStopped TurnDetector VadConfig VadEvent"

@@ -80,6 +80,8 @@ class Options:
     session_seconds: int = 3600
     # Models without turn detection (VADLESS_MODELS above).
     vadless_models: tuple[str, ...] = VADLESS_MODELS
+    # Models that send deltas while audio arrives (protocol.md §2.1, §5.3): the same two.
+    streaming_models: tuple[str, ...] = VADLESS_MODELS
     # AudioTranscription: `languages` "Supported by gpt-transcribe and gpt-live-transcribe".
     languages_models: tuple[str, ...] = ("gpt-transcribe", "gpt-live-transcribe")
     # AudioTranscription docstring: "Prompt is not supported with gpt-realtime-whisper".

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from mockrt.core.wire import CLEARS, ClientModel, ServerModel, omit_none
 
@@ -179,6 +180,10 @@ class TranscriptionOut(ServerModel):
     languages: list[str] | None = Field(default=None, exclude_if=omit_none)
     prompt: str | None = None
     keywords: list[str] | None = Field(default=None, exclude_if=omit_none)
+    # kept for the streaming model's pacing (mockrt.core.streaming), never echoed [live-JP]
+    delay: SkipJsonSchema[Literal["minimal", "low", "medium", "high", "xhigh"] | None] = Field(
+        default=None, exclude=True
+    )
 
 
 class NoiseReductionOut(ServerModel):

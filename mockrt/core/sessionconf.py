@@ -205,6 +205,7 @@ def _merge(
                     languages=tr.languages,
                     prompt=tr.prompt,
                     keywords=tr.keywords,
+                    delay=tr.delay,
                 )
             )
             if tr is not None:
