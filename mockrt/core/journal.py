@@ -171,9 +171,12 @@ class Violation:
     client_index: int | None
     client_type: str | None
     client_event_id: str | None
+    # how far the message is the live API's text: "verbatim", "unconfirmed" or "invented"
+    # (mockrt.core.errors.Status); never on the wire, only here for the person reading
+    text_status: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        record: dict[str, Any] = {
             "rule": self.rule,
             "code": self.code,
             "message": self.message,
@@ -183,6 +186,9 @@ class Violation:
                 "event_id": self.client_event_id,
             },
         }
+        if self.text_status is not None:
+            record["text_status"] = self.text_status
+        return record
 
 
 @dataclass(frozen=True)
@@ -321,6 +327,7 @@ def read_jsonl(lines: Iterable[str]) -> Journal:
                     client_index=violation.get("client_event", {}).get("index"),
                     client_type=violation.get("client_event", {}).get("type"),
                     client_event_id=violation.get("client_event", {}).get("event_id"),
+                    text_status=violation.get("text_status"),
                 ),
             )
         )

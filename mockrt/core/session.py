@@ -308,7 +308,13 @@ class Session:
     def _reject(self, detail: ErrorDetail, ref: ClientRef, delay_ms: float = 0.0) -> None:
         """Send the ``error`` event for ``detail``, journaled with the rule and the cause."""
         violation = Violation(
-            detail.rule.value, detail.code, detail.message, ref.index, ref.type, ref.event_id
+            detail.rule.value,
+            detail.code,
+            detail.message,
+            ref.index,
+            ref.type,
+            ref.event_id,
+            detail.status.value,
         )
         event = detail.event(self.ids.make("event"), ref.event_id)
         self._emit(event, delay_ms, violation)

@@ -290,7 +290,9 @@ def _journal_refusal(state: ServerState, event: ErrorEvent, decision: CloseAfter
     """A connection refused right after the upgrade has no session; its error frame is
     journaled (session "") and logged all the same."""
     detail = decision.error
-    violation = Violation(detail.rule.value, detail.code, detail.message, None, None, None)
+    violation = Violation(
+        detail.rule.value, detail.code, detail.message, None, None, None, detail.status.value
+    )
     entry = Entry("server", 0.0, "", dump(event), 0, violation)
     if log.isEnabledFor(logging.INFO):
         line = f"connection refused: {detail.message} -> close {decision.code}"
