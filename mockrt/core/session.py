@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from mockrt.core import errors
+from mockrt.core.audio import decoded_length
 from mockrt.core.beta import (
     TranscriptionSessionCreated,
     TranscriptionSessionUpdate,
@@ -377,7 +378,8 @@ class Session:
             # Audio is not kept: an hour of appends is ~230 MB of base64.
             form: dict[str, Any] = {
                 "type": event.type,
-                "audio": f"<{len(event.audio)} base64 chars>",
+                # the decoded length too: base64's length alone cannot say it (padding)
+                "audio": f"<{len(event.audio)} base64 chars, {decoded_length(event.audio)} bytes>",
             }
             if event.event_id is not None:
                 form["event_id"] = event.event_id
