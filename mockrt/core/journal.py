@@ -16,6 +16,7 @@ written contains NaN or Infinity (``strict_json``). Must never import aiohttp or
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -199,6 +200,9 @@ class Entry:
     event: Any
     index: int
     violation: Violation | None = None
+    # on a session's first entry: the handshake headers that tell client libraries apart
+    # (User-Agent, X-Stainless-*), never a key
+    client_headers: dict[str, str] | None = None
 
     @property
     def type(self) -> str | None:
@@ -217,6 +221,8 @@ class Entry:
         }
         if self.violation is not None:
             record["violation"] = self.violation.to_json()
+        if self.client_headers:
+            record["client_headers"] = self.client_headers
         return record
 
     def to_line(self) -> str:
@@ -239,6 +245,8 @@ class Journal:
     _server: list[Entry] = field(default_factory=list, init=False, repr=False)
     violation_count: int = field(default=0, init=False)
     approx_bytes: int = field(default=0, init=False)
+    # set by the adapter at the handshake; journaled on the first entry (see Entry)
+    client_headers: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         given, self.entries = self.entries, []
@@ -253,6 +261,8 @@ class Journal:
 
     def add(self, entry: Entry, size: int | None = None) -> None:
         """Append ``entry``; ``size`` is the length of its frame text when known."""
+        if not self.entries and self.client_headers and entry.client_headers is None:
+            entry = dataclasses.replace(entry, client_headers=dict(self.client_headers))
         self.entries.append(entry)
         if entry.direction == "client":
             self._client.append(entry)
@@ -329,6 +339,7 @@ def read_jsonl(lines: Iterable[str]) -> Journal:
                     client_event_id=violation.get("client_event", {}).get("event_id"),
                     text_status=violation.get("text_status"),
                 ),
+                client_headers=record.get("client_headers"),
             )
         )
         counters[direction] += 1

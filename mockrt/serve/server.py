@@ -153,6 +153,9 @@ async def _unknown_route(request: web.Request) -> web.Response:
     return web.json_response({"error": error}, status=404)
 
 
+_FINGERPRINT_HEADERS = ("User-Agent", "X-Stainless-Lang", "X-Stainless-Package-Version")
+
+
 async def _realtime(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     config = state.config
@@ -199,6 +202,12 @@ async def _realtime(request: web.Request) -> web.StreamResponse:
         persona=PERSONAS[decision.persona],
         refused_model=decision.refused_model,
     )
+    # Headers that tell client libraries apart, for diagnosis (never the key).
+    session.journal.client_headers = {
+        name.lower(): request.headers[name]
+        for name in _FINGERPRINT_HEADERS
+        if name in request.headers
+    }
     live = Live(session, ws)
     state.live[session.id] = live
     try:
