@@ -224,3 +224,23 @@ def test_serve_help_names_the_three_answers_and_says_unconfirmed(
     for name in ("after-update", "must-not-provide", "at-handshake"):
         assert f"{name}:" in text
     assert "openai-python issue 2652" in text and "agents-js issue 1756" in text
+
+
+def test_nothing_queued_behind_a_requested_close_is_due() -> None:
+    import base64
+    import json
+
+    from mockrt.core.session import Session
+
+    from .audio_gen import tone
+
+    session = Session(refused_model="gpt-4o-transcribe")
+    session.events_to_send()
+    update = {"type": "session.update", "session": {"type": "transcription"}}
+    session.receive_text(json.dumps(update))
+    speech = base64.b64encode(tone(1000)).decode()  # VAD events, queued behind the close
+    session.receive_text(json.dumps({"type": "input_audio_buffer.append", "audio": speech}))
+    session.advance(1000)
+    assert [e["type"] for e in session.events_to_send()] == ["error"]
+    assert session.close_request == (4000, "invalid_request_error.invalid_model")
+    assert session.next_event_due() is None

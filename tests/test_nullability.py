@@ -187,3 +187,21 @@ def test_languages_null_and_empty_are_refused(session: Session, languages: Any) 
     assert error["error"]["param"] == "session.audio.input.transcription.languages"
     assert error["error"]["code"] == ("invalid_type" if languages is None else "empty_array")
     assert session.config == before
+
+
+def test_the_retired_beta_shape_keeps_its_own_rule_null_clears() -> None:
+    from mockrt.core.persona import BETA
+
+    from .conftest import make_session
+
+    beta = make_session(persona=BETA)
+    beta.events_to_send()
+    frame = {
+        "type": "transcription_session.update",
+        "session": {
+            "input_audio_transcription": {"model": "whisper-1", "language": None, "prompt": None},
+            "include": None,
+        },
+    }
+    (updated,) = send(beta, frame)
+    assert updated["type"] == "transcription_session.updated"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from mockrt.core.options import Options
 from mockrt.serve.state import ServerConfig
 from mockrt.serve.testing import MockRealtimeServer
 
+from .audio_gen import tone
 from .conftest import REPORTED_SECRET_REQUEST, mint
 
 RULE = "Passing a realtime session update event to a transcription session is not allowed."
@@ -307,3 +309,26 @@ async def test_a_frame_over_the_websocket_limit_closes_with_1009_and_spares_othe
         assert ws.close_code == 1009
         await bystander.send(json.dumps({"type": "input_audio_buffer.clear"}))
         assert (await recv(bystander))["type"] == "input_audio_buffer.cleared"
+
+
+async def test_a_refused_update_followed_by_audio_closes_even_as_fast_as_possible() -> None:
+    # LiveKit's order: the update and its audio without waiting; at speed 0 the server once
+    # kept jumping to events queued behind the close instead of closing.
+    async with MockRealtimeServer.from_options(speed=0) as srv:
+        url = srv.url + "&model=gpt-4o-transcribe"
+        async with websockets.connect(url, additional_headers=srv.headers) as ws:
+            update = {
+                "type": "session.update",
+                "session": {"type": "transcription", "audio": {"input": {"transcription": {}}}},
+            }
+            await ws.send(json.dumps(update))
+            speech = base64.b64encode(tone(1000)).decode()  # VAD events queue behind the close
+            chunk = {"type": "input_audio_buffer.append", "audio": speech}
+            for _ in range(5):
+                await ws.send(json.dumps(chunk))
+            kinds = []
+            with pytest.raises(websockets.ConnectionClosed):
+                for _ in range(100):
+                    kinds.append((await recv(ws))["type"])
+    assert kinds == ["session.created", "error"]
+    assert ws.close_code == 4000

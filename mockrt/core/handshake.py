@@ -266,7 +266,10 @@ def create_beta_transcription_session(
         return 400, _rest_error(detail.message, detail.code, detail.param)
     ga_request = TranscriptionSessionRequest.model_validate(ga_request_from_beta(request))
     configured = apply_update(
-        default_session(ids.make("sess"), 0, options, minted=True), ga_request, options
+        default_session(ids.make("sess"), 0, options, minted=True),
+        ga_request,
+        options,
+        null_rule=False,  # the beta shape: null clears
     )
     if isinstance(configured, ErrorDetail):
         return 400, _rest_error(configured.message, configured.code, configured.param)

@@ -102,7 +102,8 @@ class Session:
                 self.id, expires_at, self.options, minted=initial is not None
             )
             if isinstance(initial, TranscriptionSessionRequest):
-                configured = apply_update(self.config, initial, self.options)
+                # checked when the key was minted (a beta-minted one keeps the beta rule)
+                configured = apply_update(self.config, initial, self.options, null_rule=False)
                 if isinstance(configured, TranscriptionSession):
                     self.config = configured
         else:
@@ -161,7 +162,10 @@ class Session:
     def next_event_due(self) -> float | None:
         """When (seconds since start) the next queued event is due, or None; unlike
         ``next_due`` the expiry does not count (an adapter running as fast as possible jumps
-        from event to event, never to the expiry)."""
+        from event to event, never to the expiry). None once a close is requested: nothing
+        queued after it is ever sent."""
+        if self.close_request is not None:
+            return None
         return self._outbox.next_due()
 
     # --- output ----------------------------------------------------------------------------
@@ -273,7 +277,7 @@ class Session:
             request = TranscriptionSessionRequest.model_validate(
                 ga_request_from_beta(event.session)
             )
-            self._session_update(request, ref)
+            self._session_update(request, ref, beta=True)
         elif isinstance(event, InputAudioBufferAppend):
             self._apply(self.audio.append(event.audio, ref))
         elif isinstance(event, InputAudioBufferCommit):
@@ -333,7 +337,10 @@ class Session:
         return SessionUpdated(event_id=event_id, session=self.config)
 
     def _session_update(
-        self, request: TranscriptionSessionRequest | RealtimeSessionRequest, ref: ClientRef
+        self,
+        request: TranscriptionSessionRequest | RealtimeSessionRequest,
+        ref: ClientRef,
+        beta: bool = False,
     ) -> None:
         if self.refused_model is not None and isinstance(request, TranscriptionSessionRequest):
             self._reject(errors.model_not_supported_in_transcription(self.refused_model), ref)
@@ -342,7 +349,7 @@ class Session:
         if isinstance(self.config, TranscriptionSession) and isinstance(
             request, TranscriptionSessionRequest
         ):
-            updated = apply_update(self.config, request, self.options)
+            updated = apply_update(self.config, request, self.options, null_rule=not beta)
             if isinstance(updated, ErrorDetail):
                 self._reject(updated, ref)
                 return

@@ -16,7 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from mockrt.core import errors
 from mockrt.core.errors import ErrorDetail
-from mockrt.core.nullability import null_error
+from mockrt.core.nullability import null_clears, null_error
 from mockrt.core.options import Options
 from mockrt.core.session_objects import (
     TRANSCRIPTION_MODELS,
@@ -94,7 +94,11 @@ def validate_session_request(
 def _merge_turn_detection(
     current: TurnDetectionOut | None, update: ServerVad | SemanticVad, options: Options
 ) -> TurnDetectionOut:
-    given = update.model_dump(exclude_unset=True)
+    given = {
+        k: v
+        for k, v in update.model_dump(exclude_unset=True).items()
+        if v is not None or null_clears(type(update), k)
+    }
     if isinstance(update, ServerVad):
         base = (
             current.model_dump()
@@ -148,14 +152,20 @@ def _turn_detector_error(session: TranscriptionSession, options: Options) -> Err
 
 
 def apply_update(
-    current: TranscriptionSession, request: TranscriptionSessionRequest, options: Options
+    current: TranscriptionSession,
+    request: TranscriptionSessionRequest,
+    options: Options,
+    *,
+    null_rule: bool = True,
 ) -> TranscriptionSession | ErrorDetail:
     """The session after ``request`` is merged in, or the error that rejects it (and then
-    nothing of the request is applied)."""
-    # null clears only where the request models allow it (protocol.md §11)
-    error = null_error(request, "session")
-    if error is not None:
-        return error
+    nothing of the request is applied). ``null_rule``: a GA request, where null clears only
+    nullable fields (protocol.md §11); a request converted from the retired beta shape keeps the
+    beta rule, null clears (a null the session cannot hold keeps the current value)."""
+    if null_rule:
+        error = null_error(request, "session")
+        if error is not None:
+            return error
     error = check_request(request)
     if error is not None:
         return error
