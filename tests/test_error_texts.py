@@ -8,7 +8,7 @@ from pathlib import Path
 import aiohttp
 import websockets
 
-from mockrt.core import errors
+from mockrt.core import error_texts, errors
 from mockrt.core.errors import MESSAGES, Status
 from mockrt.core.journal import read_jsonl
 from mockrt.core.session import Session
@@ -23,7 +23,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "error-texts.md"
 
 def test_the_docs_table_lists_every_message_that_is_not_verbatim_as_the_catalogue_has_it() -> None:
     text = DOC.read_text(encoding="utf-8")
-    table = errors.not_verbatim_table()
+    table = error_texts.not_verbatim_table()
     assert table in text
     rows = [line for line in table.splitlines()[2:]]
     unsure = [n for n, m in MESSAGES.items() if m.status is not Status.VERBATIM]
@@ -34,9 +34,9 @@ def test_the_docs_table_lists_every_message_that_is_not_verbatim_as_the_catalogu
 
 
 def test_every_catalogue_text_is_told_apart_by_its_status() -> None:
-    assert errors.message_status(errors.invalid_base64().message) is Status.INVENTED
-    assert errors.message_status(errors.commit_empty(50.0).message) is Status.VERBATIM
-    assert errors.message_status("a scripted text") is None
+    assert error_texts.message_status(errors.invalid_base64().message) is Status.INVENTED
+    assert error_texts.message_status(errors.commit_empty(50.0).message) is Status.VERBATIM
+    assert error_texts.message_status("a scripted text") is None
 
 
 def test_an_invented_text_is_marked_in_the_journal_and_by_diagnose_but_not_on_the_wire(

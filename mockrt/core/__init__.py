@@ -46,6 +46,7 @@ _MODULES: dict[str, str] = {
         "turn_detection_not_supported unknown_event_type unknown_parameter "
         "unsupported_in_transcription"
     ),
+    "error_texts": "message_status not_verbatim_table pattern status_note",
     "exceptions": "InvalidState MockRTError",
     "handshake": (
         "BETA_SESSION_REQUEST CloseAfterUpgrade create_beta_transcription_session "

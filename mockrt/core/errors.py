@@ -10,52 +10,26 @@ never build an ``ErrorDetail`` by hand. Must never import aiohttp or websockets.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from mockrt.core.server_events import ErrorEvent, ErrorObject
 
+# fmt: off
 __all__ = [
-    "BETA_CLOSE_REASON",
-    "INVALID_MODEL_CLOSE_REASON",
-    "MESSAGES",
-    "ErrorDetail",
-    "Message",
-    "Rule",
-    "Status",
-    "audio_too_large",
-    "beta_api_shape_disabled",
-    "binary_frame",
-    "commit_empty",
-    "empty_array",
-    "invalid_base64",
-    "invalid_json",
-    "invalid_type",
-    "invalid_value",
-    "language_and_languages",
-    "message_status",
-    "missing_required_parameter",
-    "model_not_supported_in_transcription",
-    "model_parameter_for_transcription",
-    "not_an_object",
-    "not_verbatim_table",
-    "null_not_allowed",
-    "out_of_range",
-    "partial_sample",
-    "prompt_not_supported",
-    "realtime_update_on_transcription",
-    "server_error",
-    "session_expired",
-    "status_note",
-    "supported_values",
-    "transcription_update_on_realtime",
-    "turn_detection_not_supported",
-    "unknown_event_type",
-    "unknown_parameter",
+    "BETA_CLOSE_REASON", "INVALID_MODEL_CLOSE_REASON", "MESSAGES", "ErrorDetail", "Message",
+    "Rule", "Status", "audio_too_large", "beta_api_shape_disabled", "binary_frame",
+    "commit_empty", "empty_array", "invalid_base64", "invalid_json", "invalid_type",
+    "invalid_value", "language_and_languages", "missing_required_parameter",
+    "model_not_supported_in_transcription", "model_parameter_for_transcription",
+    "not_an_object", "null_not_allowed", "out_of_range", "partial_sample",
+    "prompt_not_supported", "realtime_update_on_transcription", "server_error",
+    "session_expired", "supported_values", "transcription_update_on_realtime",
+    "turn_detection_not_supported", "unknown_event_type", "unknown_parameter",
     "unsupported_in_transcription",
 ]
+# fmt: on
 
 INVALID_REQUEST = "invalid_request_error"
 # VERBATIM close reasons (protocol.md §1.6, §11).
@@ -144,12 +118,6 @@ class Message:
         return ErrorDetail(
             self.text.format(**fields), code, param, self.rule, self.type, self.status
         )
-
-    @property
-    def pattern(self) -> re.Pattern[str]:
-        """A regex that matches every text this message can produce."""
-        parts = re.split(r"\{[^{}]*\}", self.text)
-        return re.compile("(?s)" + ".+?".join(re.escape(p) for p in parts) + "$")
 
 
 _TD = "session.audio.input.turn_detection"
@@ -314,44 +282,6 @@ def supported_values(values: Sequence[object]) -> str:
     if len(quoted) == 2:
         return f"{quoted[0]} and {quoted[1]}"
     return ", ".join(quoted[:-1]) + ", and " + quoted[-1]
-
-
-def message_status(text: str) -> Status | None:
-    """The status of the catalogue message that produces ``text``, or None when no message of
-    the catalogue does (a scripted error, a live capture)."""
-    found = [m.status for m in MESSAGES.values() if m.pattern.match(text)]
-    # where texts of different statuses look alike, the least certain one is reported
-    for status in (Status.INVENTED, Status.UNCONFIRMED, Status.VERBATIM):
-        if status in found:
-            return status
-    return None
-
-
-_REASONS = {
-    Status.UNCONFIRMED: "UNCONFIRMED: a known form or public wording, not seen word for word",
-    Status.INVENTED: "INVENTED: no live text known",
-}
-
-
-def not_verbatim_table() -> str:
-    """The Markdown table of every message whose text is not VERBATIM, with its reason (the
-    table in docs/error-texts.md; tests/test_error_texts.py keeps them equal)."""
-    lines = ["| Name | Status | Code | Text | Why |", "|---|---|---|---|---|"]
-    for name, m in MESSAGES.items():
-        if m.status is Status.VERBATIM:
-            continue
-        cells = [f"`{name}`", m.status.name, f"`{m.code}`", m.text, m.source]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def status_note(status: Status | str | None) -> str:
-    """What a person is told about an error text: "" for a VERBATIM one, else a short note."""
-    if status is None or Status(status) is Status.VERBATIM:
-        return ""
-    if Status(status) is Status.INVENTED:
-        return "the mock's text for this error is INVENTED (the live wording is unknown)"
-    return "the mock's text for this error is UNCONFIRMED (not seen word for word live)"
 
 
 # --- the typed ways to fill a message ----------------------------------------------------------

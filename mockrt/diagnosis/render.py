@@ -12,7 +12,8 @@ import json
 import textwrap
 from typing import Any, Protocol
 
-from mockrt.core.errors import Rule, status_note
+from mockrt.core.error_texts import status_note
+from mockrt.core.errors import Rule
 from mockrt.diagnosis.findings import Connection, Note, Problem, Refused, RunInfo, SessionReport
 
 __all__ = ["ReportLike", "render"]

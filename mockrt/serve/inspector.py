@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from mockrt.core.errors import status_note
+from mockrt.core.error_texts import status_note
 from mockrt.core.handshake import HttpReject, decide
 from mockrt.core.journal import Entry, escape_controls, redact
 from mockrt.diagnosis.analysis import diagnose
