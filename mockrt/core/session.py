@@ -81,9 +81,7 @@ class Session:
         refused_model: str | None = None,
     ) -> None:
         self.options = options or Options()
-        # ?intent=transcription&model=X, "after-update" (protocol.md §11): the transcription
-        # session.update is refused with invalid_model and the socket closed.
-        self.refused_model = refused_model
+        self.refused_model = refused_model  # ?intent=transcription&model=X (protocol.md §11)
         self.persona = persona
         self.ids: Ids = ids or CountingIds()
         self.intent: Intent = intent
