@@ -55,7 +55,7 @@ SEVERE = frozenset(
         "client:audio-pacing",
     }
 )
-_B64_CHARS = re.compile(r"<(\d+) base64 chars>")
+_B64_CHARS = re.compile(r"<(\d+) base64 chars(?:, (\d+) bytes)?>")
 _BETA_FIELDS = ("input_audio_format", "input_audio_transcription", "turn_detection")
 # bytes per millisecond per declared format (docs/protocol.md §4)
 _RATE = {"audio/pcm": 48.0, "pcm16": 48.0, "audio/pcmu": 8.0, "audio/pcma": 8.0}
@@ -63,11 +63,14 @@ _RATE.update({"g711_ulaw": 8.0, "g711_alaw": 8.0})
 
 
 def _audio_bytes(event: dict[str, Any]) -> int:
-    """Decoded bytes of an append: the journal keeps ``<N base64 chars>``, a capture the text."""
+    """Decoded bytes of an append: the journal keeps ``<N base64 chars, M bytes>`` (older ones
+    ``<N base64 chars>``), a capture the text."""
     audio = event.get("audio")
     if not isinstance(audio, str):
         return 0
     counted = _B64_CHARS.fullmatch(audio)
+    if counted and counted.group(2) is not None:
+        return int(counted.group(2))  # the journal's decoded length (mockrt.core.session)
     chars = int(counted.group(1)) if counted else len(audio.rstrip("="))
     return chars * 3 // 4
 

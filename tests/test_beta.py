@@ -100,12 +100,22 @@ def test_beta_validation_names_the_beta_fields() -> None:
     assert error["error"]["code"] == "invalid_value"
 
 
-def test_ga_socket_answers_the_beta_event_with_beta_api_shape_disabled() -> None:
+def test_ga_socket_answers_the_beta_event_as_an_unknown_type_and_applies_nothing() -> None:
+    # crmitchelmore/justspeaktoit PR 427 (2026-05-08), against live: the message begins
+    # "Invalid value: 'transcription_session.update'" (protocol.md §11).
     session = make_session()
+    before = session.config
     session.events_to_send()
     (error,) = send(session, FORUM["client_sent"][0])
-    assert error["error"]["code"] == "beta_api_shape_disabled"
+    assert error["error"]["type"] == "invalid_request_error"
+    assert error["error"]["code"] == "invalid_value"
+    assert error["error"]["param"] == "type"
+    assert error["error"]["message"].startswith("Invalid value: 'transcription_session.update'.")
+    assert "'transcription_session.update', " not in error["error"]["message"]
     assert error["error"]["event_id"] == FORUM["client_sent"][0]["event_id"]
+    assert session.config == before and session.close_request is None
+    (updated,) = send(session, {"type": "session.update", "session": {"type": "transcription"}})
+    assert updated["type"] == "session.updated"
 
 
 async def test_beta_server_serves_beta_header_clients_and_ga_clients_alike() -> None:

@@ -30,7 +30,7 @@ OPTIONS: list[tuple[str, str, Any, str, Any]] = [
     ("--speed", "0", 0.0, "2.5", 2.5),
     ("--persona", "beta", "beta", "ga", "ga"),
     ("--rule-wording", "later", "later", "event", "event"),
-    ("--model-with-intent", "http", "http", "close", "close"),
+    ("--model-with-intent", "at-handshake", "at-handshake", "after-update", "after-update"),
     ("--max-sessions", "7", 7, "3", 3),
     ("--max-journal-bytes", "1024", 1024, "2048", 2048),
 ]

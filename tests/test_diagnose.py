@@ -139,7 +139,7 @@ def test_manual_commit_client_is_conformant_and_gets_its_transcript() -> None:
     assert report.conformant and report.exit_code == 0
     (session,) = report.sessions
     assert session.problems == () and session.notes == ()
-    assert session.client is not None and session.client.client == "openai-sdk"
+    assert session.client is not None and session.client.client == "raw"
     assert session.transcripts == ("turn 1: 1.70 s of speech",)
     assert [line.type for line in session.events] == [
         "session.update",
@@ -201,7 +201,7 @@ def test_agents_stt_final_commit_error_is_tolerated() -> None:
             "conversation-client",
             id="conversation",
         ),
-        pytest.param([transcription_update()], "openai-sdk", id="openai-sdk"),
+        pytest.param([transcription_update()], "raw", id="raw"),
     ],
 )
 def test_clients_are_recognised_from_their_traffic(frames: list[Any], client: str) -> None:

@@ -67,7 +67,7 @@ def test_working_example_is_conformant_in_json_and_its_journal_can_be_replayed(
     assert report["run"]["returncode"] == 0 and not report["run"]["timed_out"]
     (session,) = report["sessions"]
     assert session["transcripts"] == ["Hello there, how can I help?"]
-    assert session["client"]["client"] == "openai-sdk"
+    assert session["client"]["client"] == "raw"
     assert main(["diagnose", "--journal", str(saved)]) == 0
     assert "mockrt diagnose: CONFORMANT - 1 session, no problems" in capsys.readouterr().out
 

@@ -95,27 +95,40 @@ def test_beta_clients_get_beta_api_shape_disabled_and_close_4000(
     )
 
 
-def test_model_with_transcription_intent_is_rejected_after_upgrade_by_default() -> None:
-    decision = run({"intent": "transcription", "model": "gpt-realtime-whisper"})
+def test_model_with_transcription_intent_opens_a_session_that_refuses_its_update_by_default() -> (
+    None
+):
+    decision = run({"intent": "transcription", "model": "gpt-4o-mini-transcribe"})
+    assert isinstance(decision, Open)
+    assert decision.intent == "transcription"
+    assert decision.refused_model == "gpt-4o-mini-transcribe"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("must-not-provide", "You must not provide a model parameter for transcription sessions."),
+        ("at-handshake", 'Model "gpt-realtime-whisper" is not supported in transcription mode.'),
+    ],
+)
+def test_model_with_transcription_intent_answers_at_the_handshake_when_chosen(
+    name: Any, message: str
+) -> None:
+    options = Options(model_with_intent=name)
+    decision = run({"intent": "transcription", "model": "gpt-realtime-whisper"}, options=options)
     assert isinstance(decision, CloseAfterUpgrade)
-    assert decision.code == 4000
-    assert decision.error.code == "invalid_model"
-    assert decision.error.message == (
-        'Model "gpt-realtime-whisper" is not supported in transcription mode.'
-    )
+    assert (decision.code, decision.reason) == (4000, "invalid_request_error.invalid_model")
+    assert (decision.error.code, decision.error.param) == ("invalid_model", None)
+    assert decision.error.message == message
 
 
-def test_model_with_transcription_intent_older_era_is_an_http_error() -> None:
-    decision = run(
-        {"intent": "transcription", "model": "x"}, options=Options(model_with_intent="http")
-    )
-    assert isinstance(decision, HttpReject)
-    assert decision.body["error"] == {
-        "message": "You must not provide a model parameter for transcription sessions.",
-        "type": "invalid_request_error",
-        "param": None,
-        "code": "invalid_model",
-    }
+def test_every_model_with_intent_answer_is_named_with_its_source_and_none_is_http() -> None:
+    from mockrt.core.options import MODEL_WITH_INTENT
+
+    assert set(MODEL_WITH_INTENT) == {"after-update", "must-not-provide", "at-handshake"}
+    for text in MODEL_WITH_INTENT.values():
+        assert "20" in text and ("issue" in text or "tests" in text)
+        assert "recent" not in text.lower() and "HTTP" not in text
 
 
 def mint(body: Any, keys: KeyStore, now: float = 1000.0) -> tuple[int, dict[str, Any]]:
@@ -197,3 +210,37 @@ def test_client_secret_bodies_are_validated_like_session_updates(
     status, payload = mint(body, KeyStore())
     assert status == 400
     assert (payload["error"]["code"], payload["error"]["param"]) == (code, param)
+
+
+def test_serve_help_names_the_three_answers_and_says_unconfirmed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from mockrt.cli.main import main
+
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "UNCONFIRMED" in text
+    for name in ("after-update", "must-not-provide", "at-handshake"):
+        assert f"{name}:" in text
+    assert "openai-python issue 2652" in text and "agents-js issue 1756" in text
+
+
+def test_nothing_queued_behind_a_requested_close_is_due() -> None:
+    import base64
+    import json
+
+    from mockrt.core.session import Session
+
+    from .audio_gen import tone
+
+    session = Session(refused_model="gpt-4o-transcribe")
+    session.events_to_send()
+    update = {"type": "session.update", "session": {"type": "transcription"}}
+    session.receive_text(json.dumps(update))
+    speech = base64.b64encode(tone(1000)).decode()  # VAD events, queued behind the close
+    session.receive_text(json.dumps({"type": "input_audio_buffer.append", "audio": speech}))
+    session.advance(1000)
+    assert [e["type"] for e in session.events_to_send()] == ["error"]
+    assert session.close_request == (4000, "invalid_request_error.invalid_model")
+    assert session.next_event_due() is None

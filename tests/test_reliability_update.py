@@ -212,11 +212,12 @@ def _update(turn_detection: Any) -> dict[str, Any]:
         ),
         (
             {"type": "server_vad", "threshold": None},
-            f"Invalid type for '{TD}.threshold': expected a decimal, but got null instead.",
+            # the live form (livekit/agents PR 3444), mockrt.core.nullability
+            f"Invalid type for '{TD}.threshold': expected number, got null.",
         ),
         (
             {"type": "semantic_vad", "eagerness": None},
-            f"Invalid type for '{TD}.eagerness': expected a string, but got null instead.",
+            f"Invalid type for '{TD}.eagerness': expected string, got null.",
         ),
         (
             {"type": "server_vad", "prefix_padding_ms": 10**30},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,11 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from mockrt.core.ids import CountingIds
+from mockrt.core.options import Options
 from mockrt.serve.state import ServerConfig
 from mockrt.serve.testing import MockRealtimeServer
 
+from .audio_gen import tone
 from .conftest import REPORTED_SECRET_REQUEST, mint
 
 RULE = "Passing a realtime session update event to a transcription session is not allowed."
@@ -81,16 +84,43 @@ async def test_beta_header_gets_error_then_close_4000(server: MockRealtimeServer
     assert ws.close_reason == "invalid_request_error.beta_api_shape_disabled"
 
 
-async def test_model_with_intent_gets_invalid_model_then_close_4000(
+async def test_model_with_intent_accepts_then_refuses_the_transcription_update_and_closes(
     server: MockRealtimeServer,
 ) -> None:
-    url = server.url + "&model=gpt-realtime-whisper"
+    # livekit/agents-js issue 1756 (2026-06), the default of three recorded answers (§11)
+    url = server.url + "&model=gpt-4o-mini-transcribe"
     async with websockets.connect(url, additional_headers=server.headers) as ws:
+        created = await recv(ws)
+        update = {
+            "type": "session.update",
+            "session": {
+                "type": "transcription",
+                "audio": {"input": {"transcription": {"model": "gpt-4o-mini-transcribe"}}},
+            },
+        }
+        await ws.send(json.dumps(update))
         error = await recv(ws)
         with pytest.raises(websockets.ConnectionClosed):
             await recv(ws)
+    assert created["type"] == "session.created"
     assert error["error"]["code"] == "invalid_model"
-    assert ws.close_code == 4000
+    assert error["error"]["message"] == (
+        'Model "gpt-4o-mini-transcribe" is not supported in transcription mode.'
+    )
+    assert (ws.close_code, ws.close_reason) == (4000, "invalid_request_error.invalid_model")
+
+
+@pytest.mark.parametrize("name", ["must-not-provide", "at-handshake"])
+async def test_model_with_intent_answered_at_the_handshake_when_chosen(name: str) -> None:
+    options = Options(model_with_intent=name)  # type: ignore[arg-type]
+    async with MockRealtimeServer(ServerConfig(options=options)) as srv:
+        url = srv.url + "&model=gpt-realtime-whisper"
+        async with websockets.connect(url, additional_headers=srv.headers) as ws:
+            error = await recv(ws)
+            with pytest.raises(websockets.ConnectionClosed):
+                await recv(ws)
+    assert error["type"] == "error" and error["error"]["code"] == "invalid_model"
+    assert (ws.close_code, ws.close_reason) == (4000, "invalid_request_error.invalid_model")
 
 
 async def test_model_query_opens_a_realtime_session(server: MockRealtimeServer) -> None:
@@ -279,3 +309,26 @@ async def test_a_frame_over_the_websocket_limit_closes_with_1009_and_spares_othe
         assert ws.close_code == 1009
         await bystander.send(json.dumps({"type": "input_audio_buffer.clear"}))
         assert (await recv(bystander))["type"] == "input_audio_buffer.cleared"
+
+
+async def test_a_refused_update_followed_by_audio_closes_even_as_fast_as_possible() -> None:
+    # LiveKit's order: the update and its audio without waiting; at speed 0 the server once
+    # kept jumping to events queued behind the close instead of closing.
+    async with MockRealtimeServer.from_options(speed=0) as srv:
+        url = srv.url + "&model=gpt-4o-transcribe"
+        async with websockets.connect(url, additional_headers=srv.headers) as ws:
+            update = {
+                "type": "session.update",
+                "session": {"type": "transcription", "audio": {"input": {"transcription": {}}}},
+            }
+            await ws.send(json.dumps(update))
+            speech = base64.b64encode(tone(1000)).decode()  # VAD events queue behind the close
+            chunk = {"type": "input_audio_buffer.append", "audio": speech}
+            for _ in range(5):
+                await ws.send(json.dumps(chunk))
+            kinds = []
+            with pytest.raises(websockets.ConnectionClosed):
+                for _ in range(100):
+                    kinds.append((await recv(ws))["type"])
+    assert kinds == ["session.created", "error"]
+    assert ws.close_code == 4000

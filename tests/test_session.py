@@ -133,14 +133,12 @@ def test_update_merges_partially_absent_keeps_and_null_clears(session: Session) 
     s = only(
         send(
             session,
-            update(
-                audio={"input": {"turn_detection": None, "noise_reduction": None}}, include=None
-            ),
+            update(audio={"input": {"turn_detection": None, "noise_reduction": None}}, include=[]),
         )
     )
     assert s["session"]["audio"]["input"]["turn_detection"] is None
     assert s["session"]["audio"]["input"]["noise_reduction"] is None
-    assert s["session"]["include"] is None
+    assert s["session"]["include"] == []
     assert s["session"]["audio"]["input"]["transcription"]["model"] == "whisper-1"
 
 

@@ -361,6 +361,7 @@ def test_streaming_models_send_deltas_before_committed_with_the_item_id() -> Non
         script={"turns": [{"transcript": "one two three"}]},
         turn_detection=None,
     )
+    configure(session, transcription={"model": "gpt-live-transcribe", "delay": "minimal"})
     append(session, tone(800))
     do(session, {"type": "input_audio_buffer.commit"})
     events = run_out(session)

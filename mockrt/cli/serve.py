@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockrt.core.options import Options
+from mockrt.core.options import MODEL_WITH_INTENT, Options
 from mockrt.core.script import ScriptError
 from mockrt.core.transcriber import ScriptedTranscriber, Transcriber
 from mockrt.serve.admin import ADMIN
@@ -39,7 +39,7 @@ _CHOICES: dict[str, list[str]] = {
     "log_level": ["debug", "info", "warning", "error"],
     "persona": ["ga", "beta"],
     "rule_wording": ["event", "later"],
-    "model_with_intent": ["close", "http"],
+    "model_with_intent": list(MODEL_WITH_INTENT),
 }
 
 
@@ -142,10 +142,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _add(
         serve,
         "--model-with-intent",
-        "?intent=transcription&model=X: error frame + close 4000 (recent) "
-        "or HTTP 400 at the handshake (older)",
+        "the answer to ?intent=transcription&model=X; three are on record and which one live "
+        "gives today is UNCONFIRMED: "
+        + "; ".join(f"{name}: {text}" for name, text in MODEL_WITH_INTENT.items())
+        + f" (default: {Options().model_with_intent})",
         choices=_CHOICES["model_with_intent"],
-        default="close",
+        default=Options().model_with_intent,
+        metavar="NAME",
     )
     serve.set_defaults(func=_serve)
 

@@ -37,14 +37,17 @@ _MODULES: dict[str, str] = {
     "effects": "ClientRef Effect Emit Fire Reject",
     "errors": (
         "audio_too_large beta_api_shape_disabled BETA_CLOSE_REASON binary_frame commit_empty "
-        "ErrorDetail invalid_base64 invalid_json invalid_type invalid_value "
+        "empty_array ErrorDetail INVALID_MODEL_CLOSE_REASON invalid_base64 invalid_json "
+        "invalid_type invalid_value "
         "language_and_languages Message MESSAGES missing_required_parameter "
         "model_not_supported_in_transcription model_parameter_for_transcription not_an_object "
+        "null_not_allowed "
         "out_of_range partial_sample prompt_not_supported realtime_update_on_transcription Rule "
         "server_error session_expired Status supported_values transcription_update_on_realtime "
         "turn_detection_not_supported unknown_event_type unknown_parameter "
         "unsupported_in_transcription"
     ),
+    "error_texts": "message_status not_verbatim_table pattern status_note",
     "exceptions": "InvalidState MockRTError",
     "handshake": (
         "BETA_SESSION_REQUEST CloseAfterUpgrade create_beta_transcription_session "
@@ -56,7 +59,8 @@ _MODULES: dict[str, str] = {
         "finite_copy Journal KEEP_REJECTED_CHARS read_jsonl redact strict_json summarize Violation"
     ),
     "machine": "CLIENT_INPUTS next_state SERVER_INPUTS State TRANSITIONS",
-    "options": "Options VADLESS_MODELS",
+    "nullability": "json_type_name null_clears null_error",
+    "options": "MODEL_WITH_INTENT ModelWithIntent Options VADLESS_MODELS",
     "outbox": "Outbox",
     "persona": "BETA GA Persona PERSONAS",
     "script": (
@@ -90,6 +94,8 @@ _MODULES: dict[str, str] = {
         "DEFAULT_LANGUAGE default_transcript DURATION_MODELS estimate_usage LANGUAGE_MODELS "
         "plan_turn ScriptedTranscriber split_deltas Transcriber TurnPlan WHOLE_DELTA_MODELS"
     ),
+    "streaming": "DEFAULT_DELAY DELAY_MS MS_PER_CHARACTER SpeechMeter StreamingTurn",
+    "turn_events": "delta_event point_faults",
     "turns": "InputAudio",
     "vad": (
         "IdleTimeout SEMANTIC_EAGERNESS SpeechStarted SpeechStopped TurnDetector VadConfig VadEvent"
@@ -98,7 +104,7 @@ _MODULES: dict[str, str] = {
         "Accepted is_realtime_session json_kind non_finite_path parse_client_text "
         "REALTIME_ONLY_KEYS Rejected session_type_error validation_error_detail"
     ),
-    "wire": "ClientModel dump omit_none ServerModel",
+    "wire": "CLEARS ClientModel dump NullClears omit_none ServerModel",
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names.split()}
 

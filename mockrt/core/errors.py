@@ -16,43 +16,25 @@ from enum import StrEnum
 
 from mockrt.core.server_events import ErrorEvent, ErrorObject
 
+# fmt: off
 __all__ = [
-    "BETA_CLOSE_REASON",
-    "MESSAGES",
-    "ErrorDetail",
-    "Message",
-    "Rule",
-    "Status",
-    "audio_too_large",
-    "beta_api_shape_disabled",
-    "binary_frame",
-    "commit_empty",
-    "invalid_base64",
-    "invalid_json",
-    "invalid_type",
-    "invalid_value",
-    "language_and_languages",
-    "missing_required_parameter",
-    "model_not_supported_in_transcription",
-    "model_parameter_for_transcription",
-    "not_an_object",
-    "out_of_range",
-    "partial_sample",
-    "prompt_not_supported",
-    "realtime_update_on_transcription",
-    "server_error",
-    "session_expired",
-    "supported_values",
-    "transcription_update_on_realtime",
-    "turn_detection_not_supported",
-    "unknown_event_type",
-    "unknown_parameter",
+    "BETA_CLOSE_REASON", "INVALID_MODEL_CLOSE_REASON", "MESSAGES", "ErrorDetail", "Message",
+    "Rule", "Status", "audio_too_large", "beta_api_shape_disabled", "binary_frame",
+    "commit_empty", "empty_array", "invalid_base64", "invalid_json", "invalid_type",
+    "invalid_value", "language_and_languages", "missing_required_parameter",
+    "model_not_supported_in_transcription", "model_parameter_for_transcription",
+    "not_an_object", "null_not_allowed", "out_of_range", "partial_sample",
+    "prompt_not_supported", "realtime_update_on_transcription", "server_error",
+    "session_expired", "supported_values", "transcription_update_on_realtime",
+    "turn_detection_not_supported", "unknown_event_type", "unknown_parameter",
     "unsupported_in_transcription",
 ]
+# fmt: on
 
 INVALID_REQUEST = "invalid_request_error"
-# VERBATIM close reason (protocol.md §1.6).
+# VERBATIM close reasons (protocol.md §1.6, §11).
 BETA_CLOSE_REASON = "invalid_request_error.beta_api_shape_disabled"
+INVALID_MODEL_CLOSE_REASON = "invalid_request_error.invalid_model"
 
 
 class Rule(StrEnum):
@@ -97,6 +79,8 @@ class ErrorDetail:
     param: str | None
     rule: Rule
     type: str = INVALID_REQUEST
+    # how far the text is the live API's; journaled, shown by the inspector and diagnose
+    status: Status = Status.VERBATIM
 
     def wire(self, client_event_id: str | None) -> dict[str, object]:
         """The ``error`` object as sent: ``error.event_id`` echoes the client's event_id."""
@@ -131,7 +115,9 @@ class Message:
     def detail(self, **fields: object) -> ErrorDetail:
         code = None if self.code is None else self.code.format(**fields)
         param = None if self.param is None else self.param.format(**fields)
-        return ErrorDetail(self.text.format(**fields), code, param, self.rule, self.type)
+        return ErrorDetail(
+            self.text.format(**fields), code, param, self.rule, self.type, self.status
+        )
 
 
 _TD = "session.audio.input.turn_detection"
@@ -177,6 +163,20 @@ MESSAGES: dict[str, Message] = {
         Rule.INVALID_TYPE, "invalid_type", "{param}",
         "Invalid type for '{param}': expected {expected}, but got {got} instead.",
         Status.UNCONFIRMED, _REST),
+    "null_not_allowed": Message(
+        Rule.INVALID_TYPE, "invalid_type", "{param}",
+        "Invalid type for '{param}': expected {expected}, got null.",
+        Status.VERBATIM,
+        "livekit/agents PR 3444 (2025-09-17), live: \"Invalid type for 'session.audio.input."
+        "turn_detection.create_response': expected boolean, got null\"; type names other than "
+        "boolean follow JSON Schema (assumed); protocol.md §11"),
+    "empty_array": Message(
+        Rule.INVALID_VALUE, "empty_array", "{param}",
+        "Invalid '{param}': empty array. Expected an array with minimum length 1, but got an "
+        "empty array instead.",
+        Status.UNCONFIRMED,
+        "livekit-plugins-openai 1.8.9 comment: live refuses languages [] (protocol.md §11); the "
+        "text is REST's for an empty array"),
     "out_of_range": Message(
         Rule.OUT_OF_RANGE, "{kind}_{side}_{bound}_value", "{param}",
         "Invalid '{param}': {kind} {side} {word} value. Expected a value {op} {limit}, "
@@ -242,12 +242,16 @@ MESSAGES: dict[str, Message] = {
     "model_not_supported_in_transcription": Message(
         Rule.MODEL_WITH_INTENT, "invalid_model", None,
         'Model "{model}" is not supported in transcription mode.',
-        Status.UNCONFIRMED,
-        "protocol.md §1.1, §6: the form is verbatim, the trailing period assumed; close 4000"),
+        Status.VERBATIM,
+        "livekit/agents-js issue 1756 (2026-06): the answer to the transcription session.update "
+        "when the URL has ?model=, then close 4000 invalid_request_error.invalid_model; "
+        "protocol.md §11"),
     "model_parameter_for_transcription": Message(
         Rule.MODEL_WITH_INTENT, "invalid_model", None,
         "You must not provide a model parameter for transcription sessions.",
-        Status.VERBATIM, "protocol.md §6, older era: sent at the handshake"),
+        Status.VERBATIM,
+        "openai/openai-python issue 2652 (2025-09): an error frame right after connecting, "
+        "param and error.event_id null; protocol.md §11"),
     "server_error": Message(
         Rule.SERVER_ERROR, None, None,
         "The server had an error while processing your request. Sorry about that!",
@@ -312,6 +316,14 @@ def unknown_event_type(event_type: str, supported: Sequence[str]) -> ErrorDetail
 
 def invalid_type(param: str, expected: str, got: str) -> ErrorDetail:
     return MESSAGES["invalid_type"].detail(param=param, expected=expected, got=got)
+
+
+def null_not_allowed(param: str, expected: str) -> ErrorDetail:
+    return MESSAGES["null_not_allowed"].detail(param=param, expected=expected)
+
+
+def empty_array(param: str) -> ErrorDetail:
+    return MESSAGES["empty_array"].detail(param=param)
 
 
 def out_of_range(param: str, kind: str, above: bool, limit: object, got: object) -> ErrorDetail:

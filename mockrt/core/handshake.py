@@ -91,6 +91,9 @@ class Open:
     minted: MintedKey | None
     protocol: str | None  # the subprotocol to echo ("realtime"), if any was offered
     persona: Literal["ga", "beta"] = "ga"
+    # ?intent=transcription&model=X under "after-update": the session refuses its transcription
+    # session.update with invalid_model and closes (protocol.md §11)
+    refused_model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -175,16 +178,18 @@ def decide(
         # INVENTED: the live reaction to another intent is unknown.
         detail = errors.invalid_value("intent", intent, ["transcription"])
         return HttpReject(400, _rest_error(detail.message, detail.code, "intent"))
+    refused_model = None
     if intent == "transcription" and model is not None:
-        if options.model_with_intent == "http":
-            detail = errors.model_parameter_for_transcription()
-            return HttpReject(400, _rest_error(detail.message, detail.code))
-        return CloseAfterUpgrade(
-            errors.model_not_supported_in_transcription(model),
-            4000,
-            "invalid_request_error.invalid_model",
-            protocol,
-        )
+        # protocol.md §11: three recorded answers, chosen by Options.model_with_intent
+        if options.model_with_intent == "after-update":
+            refused_model = model
+        else:
+            detail = (
+                errors.model_parameter_for_transcription()
+                if options.model_with_intent == "must-not-provide"
+                else errors.model_not_supported_in_transcription(model)
+            )
+            return CloseAfterUpgrade(detail, 4000, errors.INVALID_MODEL_CLOSE_REASON, protocol)
     minted = accepted if isinstance(accepted, MintedKey) else None
     if intent is None and minted is not None and minted.session.type == "transcription":
         # A transcription secret opens a transcription session on the bare URL. UNCONFIRMED.
@@ -195,6 +200,7 @@ def decide(
         minted,
         protocol,
         "beta" if is_beta else "ga",
+        refused_model,
     )
 
 
@@ -260,7 +266,10 @@ def create_beta_transcription_session(
         return 400, _rest_error(detail.message, detail.code, detail.param)
     ga_request = TranscriptionSessionRequest.model_validate(ga_request_from_beta(request))
     configured = apply_update(
-        default_session(ids.make("sess"), 0, options, minted=True), ga_request, options
+        default_session(ids.make("sess"), 0, options, minted=True),
+        ga_request,
+        options,
+        null_rule=False,  # the beta shape: null clears
     )
     if isinstance(configured, ErrorDetail):
         return 400, _rest_error(configured.message, configured.code, configured.param)

@@ -20,6 +20,7 @@ written contains NaN or Infinity (``strict_json``). Must never import aiohttp or
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -177,9 +178,12 @@ class Violation:
     client_index: int | None
     client_type: str | None
     client_event_id: str | None
+    # how far the message is the live API's text: "verbatim", "unconfirmed" or "invented"
+    # (mockrt.core.errors.Status); never on the wire, only here for the person reading
+    text_status: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        record: dict[str, Any] = {
             "rule": self.rule,
             "code": self.code,
             "message": self.message,
@@ -189,6 +193,9 @@ class Violation:
                 "event_id": self.client_event_id,
             },
         }
+        if self.text_status is not None:
+            record["text_status"] = self.text_status
+        return record
 
 
 @dataclass(frozen=True)
@@ -234,6 +241,9 @@ class Entry:
     index: int
     violation: Violation | None = None
     audio: AudioRef | None = None
+    # on a session's first entry: the handshake headers that tell client libraries apart
+    # (User-Agent, X-Stainless-*), never a key
+    client_headers: dict[str, str] | None = None
 
     @property
     def type(self) -> str | None:
@@ -254,6 +264,8 @@ class Entry:
             record["violation"] = self.violation.to_json()
         if self.audio is not None:
             record["audio"] = self.audio.to_json()
+        if self.client_headers:
+            record["client_headers"] = self.client_headers
         return record
 
     def to_line(self) -> str:
@@ -277,6 +289,8 @@ class Journal:
     _server: list[Entry] = field(default_factory=list, init=False, repr=False)
     violation_count: int = field(default=0, init=False)
     approx_bytes: int = field(default=0, init=False)
+    # set by the adapter at the handshake; journaled on the first entry (see Entry)
+    client_headers: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         given, self.entries = self.entries, []
@@ -291,6 +305,8 @@ class Journal:
 
     def add(self, entry: Entry, size: int | None = None) -> None:
         """Append ``entry``; ``size`` is the length of its frame text when known."""
+        if not self.entries and self.client_headers and entry.client_headers is None:
+            entry = dataclasses.replace(entry, client_headers=dict(self.client_headers))
         self.entries.append(entry)
         if entry.direction == "client":
             self._client.append(entry)
@@ -379,10 +395,12 @@ def read_jsonl(lines: Iterable[str]) -> Journal:
                     client_index=violation.get("client_event", {}).get("index"),
                     client_type=violation.get("client_event", {}).get("type"),
                     client_event_id=violation.get("client_event", {}).get("event_id"),
+                    text_status=violation.get("text_status"),
                 ),
                 audio=None
                 if not isinstance(audio, dict)
                 else AudioRef(str(audio["file"]), int(audio["offset"]), int(audio["length"])),
+                client_headers=record.get("client_headers"),
             )
         )
         counters[direction] += 1

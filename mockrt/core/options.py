@@ -11,12 +11,34 @@ from typing import Any, Literal
 
 from mockrt.core.vad import VadConfig
 
-__all__ = ["VADLESS_MODELS", "Options"]
+__all__ = ["MODEL_WITH_INTENT", "VADLESS_MODELS", "ModelWithIntent", "Options"]
 
 
 # protocol.md §2.1: these models reject turn detection ("VAD is not supported"); the one home of
 # the list (``Options.vadless_models`` defaults to it; diagnosis imports it).
 VADLESS_MODELS: tuple[str, ...] = ("gpt-live-transcribe", "gpt-realtime-whisper")
+
+
+ModelWithIntent = Literal["after-update", "must-not-provide", "at-handshake"]
+# protocol.md §11: the three recorded answers to ?intent=transcription&model=X, by name, with
+# their sources; which one the live API gives today is UNCONFIRMED. The CLI's help prints these.
+MODEL_WITH_INTENT: dict[ModelWithIntent, str] = {
+    "after-update": (
+        'the socket opens; the transcription session.update gets invalid_model \'Model "X" is '
+        "not supported in transcription mode.', then close 4000 "
+        "invalid_request_error.invalid_model (livekit/agents-js issue 1756 and PR 1767, "
+        "2026-06; a comment in livekit-plugins-openai 1.8.9 says the same)"
+    ),
+    "must-not-provide": (
+        "right after the upgrade an error frame invalid_model 'You must not provide a model "
+        "parameter for transcription sessions.' (openai/openai-python issue 2652, 2025-09), "
+        "then close 4000 (the close is UNCONFIRMED)"
+    ),
+    "at-handshake": (
+        'right after the upgrade the invalid_model error \'Model "X" is not supported in '
+        "transcription mode.', then close 4000 (a proxy's tests against the live API, 2026-09)"
+    ),
+}
 
 
 def _server_vad(threshold: float, prefix: int, silence: int) -> dict[str, Any]:
@@ -35,10 +57,9 @@ class Options:
     # evidence/agents-runner-on-transcription.json uses "… update event …" (2026-01); a later
     # variant drops "event" (protocol.md §6): "event" | "later".
     rule_wording: Literal["event", "later"] = "event"
-    # protocol.md §1.1: ?intent=transcription&model=X. Most recent era: error frame 'Model "X" is
-    # not supported in transcription mode.' then close 4000 ("close"); older era: rejected at the
-    # handshake, "You must not provide a model parameter for transcription sessions." ("http").
-    model_with_intent: Literal["close", "http"] = "close"
+    # ?intent=transcription&model=X: one of MODEL_WITH_INTENT (protocol.md §11); which one
+    # live gives today is UNCONFIRMED. The default has two independent sources.
+    model_with_intent: ModelWithIntent = "after-update"
     # protocol.md §2.3 detection rule: realtime-only keys inside a type "transcription" session
     # count as a realtime update ("rule"); openai/codex PR #14635 saw "unknown parameter" for
     # `tools` there ("unknown_parameter").
@@ -59,6 +80,8 @@ class Options:
     session_seconds: int = 3600
     # Models without turn detection (VADLESS_MODELS above).
     vadless_models: tuple[str, ...] = VADLESS_MODELS
+    # Models that send deltas while audio arrives (protocol.md §2.1, §5.3): the same two.
+    streaming_models: tuple[str, ...] = VADLESS_MODELS
     # AudioTranscription: `languages` "Supported by gpt-transcribe and gpt-live-transcribe".
     languages_models: tuple[str, ...] = ("gpt-transcribe", "gpt-live-transcribe")
     # AudioTranscription docstring: "Prompt is not supported with gpt-realtime-whisper".

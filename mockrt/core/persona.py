@@ -29,8 +29,11 @@ _BUFFER = ("input_audio_buffer.append", "input_audio_buffer.commit", "input_audi
 GA = Persona(
     "ga",
     item_created=False,
-    # [probe-Az #3] lists session.close and transcription_session.update among the supported
-    # types and not output_audio_buffer.clear; exact list and order UNCONFIRMED.
+    # [probe-Az #3] (Azure) lists session.close among the supported types and not
+    # output_audio_buffer.clear; exact list and order UNCONFIRMED. Azure's list also named
+    # transcription_session.update, but api.openai.com refuses it as an unknown type ("Invalid
+    # value: 'transcription_session.update'", crmitchelmore/justspeaktoit PR 427, 2026-05-08;
+    # protocol.md §11), so it is not in the GA list.
     client_event_types=(
         "session.update",
         *_BUFFER,
@@ -40,7 +43,6 @@ GA = Persona(
         "conversation.item.delete",
         "response.create",
         "response.cancel",
-        "transcription_session.update",
         "session.close",
     ),
     modelled=frozenset({"session.update", *_BUFFER}),

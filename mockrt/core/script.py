@@ -149,6 +149,9 @@ class TurnRequest:
     model: str | None  # audio.input.transcription.model of the session
     language: str | None
     include_logprobs: bool
+    # True when a streaming model's turn asks at its first speech, before the commit
+    # (mockrt.core.streaming): duration_ms is then the audio before that speech, speech_ms 0.
+    streaming: bool = False
 
 
 # --- the script model ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from mockrt.core import errors
+from mockrt.core.audio import decoded_length
 from mockrt.core.beta import (
     TranscriptionSessionCreated,
     TranscriptionSessionUpdate,
@@ -77,8 +78,10 @@ class Session:
         model: str | None = None,
         transcriber: Transcriber | None = None,
         persona: Persona = GA,
+        refused_model: str | None = None,
     ) -> None:
         self.options = options or Options()
+        self.refused_model = refused_model  # ?intent=transcription&model=X (protocol.md §11)
         self.persona = persona
         self.ids: Ids = ids or CountingIds()
         self.intent: Intent = intent
@@ -97,7 +100,8 @@ class Session:
                 self.id, expires_at, self.options, minted=initial is not None
             )
             if isinstance(initial, TranscriptionSessionRequest):
-                configured = apply_update(self.config, initial, self.options)
+                # checked when the key was minted (a beta-minted one keeps the beta rule)
+                configured = apply_update(self.config, initial, self.options, null_rule=False)
                 if isinstance(configured, TranscriptionSession):
                     self.config = configured
         else:
@@ -156,7 +160,10 @@ class Session:
     def next_event_due(self) -> float | None:
         """When (seconds since start) the next queued event is due, or None; unlike
         ``next_due`` the expiry does not count (an adapter running as fast as possible jumps
-        from event to event, never to the expiry)."""
+        from event to event, never to the expiry). None once a close is requested: nothing
+        queued after it is ever sent."""
+        if self.close_request is not None:
+            return None
         return self._outbox.next_due()
 
     # --- output ----------------------------------------------------------------------------
@@ -268,7 +275,7 @@ class Session:
             request = TranscriptionSessionRequest.model_validate(
                 ga_request_from_beta(event.session)
             )
-            self._session_update(request, ref)
+            self._session_update(request, ref, beta=True)
         elif isinstance(event, InputAudioBufferAppend):
             self._apply(self.audio.append(event.audio, ref))
         elif isinstance(event, InputAudioBufferCommit):
@@ -304,7 +311,13 @@ class Session:
     def _reject(self, detail: ErrorDetail, ref: ClientRef, delay_ms: float = 0.0) -> None:
         """Send the ``error`` event for ``detail``, journaled with the rule and the cause."""
         violation = Violation(
-            detail.rule.value, detail.code, detail.message, ref.index, ref.type, ref.event_id
+            detail.rule.value,
+            detail.code,
+            detail.message,
+            ref.index,
+            ref.type,
+            ref.event_id,
+            detail.status.value,
         )
         event = detail.event(self.ids.make("event"), ref.event_id)
         self._emit(event, delay_ms, violation)
@@ -322,12 +335,19 @@ class Session:
         return SessionUpdated(event_id=event_id, session=self.config)
 
     def _session_update(
-        self, request: TranscriptionSessionRequest | RealtimeSessionRequest, ref: ClientRef
+        self,
+        request: TranscriptionSessionRequest | RealtimeSessionRequest,
+        ref: ClientRef,
+        beta: bool = False,
     ) -> None:
+        if self.refused_model is not None and isinstance(request, TranscriptionSessionRequest):
+            self._reject(errors.model_not_supported_in_transcription(self.refused_model), ref)
+            self._outbox.schedule_close(self.now, 4000, errors.INVALID_MODEL_CLOSE_REASON)
+            return
         if isinstance(self.config, TranscriptionSession) and isinstance(
             request, TranscriptionSessionRequest
         ):
-            updated = apply_update(self.config, request, self.options)
+            updated = apply_update(self.config, request, self.options, null_rule=not beta)
             if isinstance(updated, ErrorDetail):
                 self._reject(updated, ref)
                 return
@@ -363,7 +383,8 @@ class Session:
             # Audio is not kept: an hour of appends is ~230 MB of base64.
             form: dict[str, Any] = {
                 "type": event.type,
-                "audio": f"<{len(event.audio)} base64 chars>",
+                # the decoded length too: base64's length alone cannot say it (padding)
+                "audio": f"<{len(event.audio)} base64 chars, {decoded_length(event.audio)} bytes>",
             }
             if event.event_id is not None:
                 form["event_id"] = event.event_id

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
-from mockrt.core.wire import ClientModel, ServerModel, omit_none
+from mockrt.core.wire import CLEARS, ClientModel, ServerModel, omit_none
 
 __all__ = [
     "AnySession",
@@ -96,7 +97,9 @@ class AudioTranscription(ClientModel):
     """openai.types.realtime.AudioTranscription."""
 
     model: str | None = None
-    language: str | None = None
+    # echoed as null when unset [live-JP]; null clears it (protocol.md §11)
+    language: Annotated[str | None, CLEARS] = None
+    # livekit-plugins-openai 1.8.9: live refuses languages null (and [])
     languages: list[str] | None = None
     prompt: str | None = None
     keywords: list[str] | None = None
@@ -110,7 +113,7 @@ class ServerVad(ClientModel):
     threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     prefix_padding_ms: int | None = Field(default=None, ge=0)
     silence_duration_ms: int | None = Field(default=None, ge=0)
-    idle_timeout_ms: int | None = Field(default=None, ge=0)
+    idle_timeout_ms: Annotated[int | None, CLEARS] = Field(default=None, ge=0)
     create_response: bool | None = None
     interrupt_response: bool | None = None
 
@@ -128,12 +131,14 @@ TurnDetection = Annotated[ServerVad | SemanticVad, Field(discriminator="type")]
 
 
 class TranscriptionSessionAudioInput(ClientModel):
-    """RealtimeTranscriptionSessionAudioInput: absent keeps, ``null`` clears."""
+    """RealtimeTranscriptionSessionAudioInput: absent keeps, ``null`` clears where ``CLEARS``
+    says so (``mockrt.core.nullability``): turn detection is ``Optional`` in the SDK's params; the
+    API reference says noise reduction and transcription "can be set to null to turn off"."""
 
     format: AudioFormat | None = None
-    noise_reduction: NoiseReduction | None = None
-    transcription: AudioTranscription | None = None
-    turn_detection: TurnDetection | None = None
+    noise_reduction: Annotated[NoiseReduction | None, CLEARS] = None
+    transcription: Annotated[AudioTranscription | None, CLEARS] = None
+    turn_detection: Annotated[TurnDetection | None, CLEARS] = None
 
 
 class TranscriptionSessionAudio(ClientModel):
@@ -175,6 +180,10 @@ class TranscriptionOut(ServerModel):
     languages: list[str] | None = Field(default=None, exclude_if=omit_none)
     prompt: str | None = None
     keywords: list[str] | None = Field(default=None, exclude_if=omit_none)
+    # kept for the streaming model's pacing (mockrt.core.streaming), never echoed [live-JP]
+    delay: SkipJsonSchema[Literal["minimal", "low", "medium", "high", "xhigh"] | None] = Field(
+        default=None, exclude=True
+    )
 
 
 class NoiseReductionOut(ServerModel):

@@ -16,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from mockrt.core import errors
 from mockrt.core.errors import ErrorDetail
+from mockrt.core.nullability import null_clears, null_error
 from mockrt.core.options import Options
 from mockrt.core.session_objects import (
     TRANSCRIPTION_MODELS,
@@ -93,7 +94,11 @@ def validate_session_request(
 def _merge_turn_detection(
     current: TurnDetectionOut | None, update: ServerVad | SemanticVad, options: Options
 ) -> TurnDetectionOut:
-    given = update.model_dump(exclude_unset=True)
+    given = {
+        k: v
+        for k, v in update.model_dump(exclude_unset=True).items()
+        if v is not None or null_clears(type(update), k)
+    }
     if isinstance(update, ServerVad):
         base = (
             current.model_dump()
@@ -109,27 +114,15 @@ def _merge_turn_detection(
 # API is 32-bit, and the REST wording for a larger value is the ``*_above_max_value`` one.
 INT_MAX = 2**31 - 1
 _TD = "session.audio.input.turn_detection"
-# Fields the SDK types as not Optional: ``null`` there is refused (RealtimeTranscriptionSession-
-# AudioInputTurnDetectionParam: ``threshold: float``, ``prefix_padding_ms: int``, …).
-_NOT_NULL: dict[str, str] = {
-    "threshold": "a decimal",
-    "prefix_padding_ms": "an integer",
-    "silence_duration_ms": "an integer",
-    "eagerness": "a string",
-}
 
 
 def check_request(request: TranscriptionSessionRequest) -> ErrorDetail | None:
-    """The first error in what the request sets, beyond its types: ``null`` where the SDK
-    types a field as not Optional, numbers out of the documented (or 32-bit) ranges."""
+    """The first error in what the request sets, beyond its types and nulls
+    (``mockrt.core.nullability``): numbers out of the documented (or 32-bit) ranges."""
     audio_input = request.audio.input if request.audio is not None else None
     td = audio_input.turn_detection if audio_input is not None else None
     if td is None:
         return None
-    given = td.model_fields_set
-    for key, expected in _NOT_NULL.items():
-        if key in given and getattr(td, key, 0) is None:
-            return errors.invalid_type(f"{_TD}.{key}", expected, "null")
     if not isinstance(td, ServerVad):
         return None
     for key in ("prefix_padding_ms", "silence_duration_ms", "idle_timeout_ms"):
@@ -159,10 +152,20 @@ def _turn_detector_error(session: TranscriptionSession, options: Options) -> Err
 
 
 def apply_update(
-    current: TranscriptionSession, request: TranscriptionSessionRequest, options: Options
+    current: TranscriptionSession,
+    request: TranscriptionSessionRequest,
+    options: Options,
+    *,
+    null_rule: bool = True,
 ) -> TranscriptionSession | ErrorDetail:
     """The session after ``request`` is merged in, or the error that rejects it (and then
-    nothing of the request is applied)."""
+    nothing of the request is applied). ``null_rule``: a GA request, where null clears only
+    nullable fields (protocol.md §11); a request converted from the retired beta shape keeps the
+    beta rule, null clears (a null the session cannot hold keeps the current value)."""
+    if null_rule:
+        error = null_error(request, "session")
+        if error is not None:
+            return error
     error = check_request(request)
     if error is not None:
         return error
@@ -212,6 +215,7 @@ def _merge(
                     languages=tr.languages,
                     prompt=tr.prompt,
                     keywords=tr.keywords,
+                    delay=tr.delay,
                 )
             )
             if tr is not None:
@@ -253,6 +257,9 @@ def _check_transcription(
     if model is not None and model not in TRANSCRIPTION_MODELS:
         # UNCONFIRMED wording for an unknown transcription model; the SDK lists these values.
         return errors.invalid_value(f"{param}.model", model, TRANSCRIPTION_MODELS)
+    if languages is not None and not languages:
+        # livekit-plugins-openai 1.8.9: live refuses an empty list (protocol.md §11)
+        return errors.empty_array(f"{param}.languages")
     if language is not None and languages is not None:
         return errors.language_and_languages()
     if languages is not None and model not in options.languages_models:

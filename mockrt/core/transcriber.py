@@ -83,6 +83,8 @@ class TurnPlan:
     between_deltas_ms: int
     completed_ms: int
     faults: tuple[Fault, ...] = ()
+    # How to estimate usage again for the committed audio, or None when the script fixed it.
+    usage_basis: ModelUsage | None = None
 
     def __post_init__(self) -> None:
         if "".join(self.deltas) != self.transcript:
@@ -91,6 +93,14 @@ class TurnPlan:
             raise ScriptError(
                 f"{len(self.logprobs)} logprobs entries for {len(self.deltas)} deltas"
             )
+
+    def for_commit(self, request: TurnRequest) -> TurnPlan:
+        """This plan for the audio ``request`` commits (a plan made before the commit, by a
+        streaming turn, has its usage estimated again)."""
+        if self.usage_basis is None:
+            return self
+        usage = estimate_usage(request, self.transcript, self.usage_basis)
+        return dataclasses.replace(self, usage=usage)
 
     @property
     def delta_offsets_ms(self) -> tuple[int, ...]:
@@ -171,6 +181,7 @@ def plan_turn(request: TurnRequest, turn: Turn | None, script: Script = DEFAULT_
         between_deltas_ms=pick("between_deltas_ms", DEFAULT_BETWEEN_DELTAS_MS),
         completed_ms=pick("completed_ms", DEFAULT_COMPLETED_MS),
         faults=tuple(_bind(fault, request.index) for fault in turn.faults),
+        usage_basis=script.model_usage if turn.usage is None else None,
     )
 
 
@@ -189,7 +200,11 @@ _OUTPUT_TOKENS = re.compile(r"\w+|[^\w\s]")
 
 def default_transcript(request: TurnRequest) -> str:
     """``"turn 1: 1.24 s of speech"``: deterministic, and says what the mock heard. A turn with
-    no speech in it transcribes to ``""``, as silence-only commits do live [live-JP]."""
+    no speech in it transcribes to ``""``, as silence-only commits do live [live-JP]. A streaming
+    turn's text is fixed at its first speech, before its length is known: ``"turn 1: speech from
+    0.55 s"`` (where the speech began in the buffer)."""
+    if request.streaming:
+        return f"turn {request.index}: speech from {request.duration_ms / 1000:.2f} s"
     if request.speech_ms <= 0:
         return ""
     return f"turn {request.index}: {request.speech_ms / 1000:.2f} s of speech"

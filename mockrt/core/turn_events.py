@@ -2,11 +2,10 @@
 
 ``committed`` → ``conversation.item.added`` → ``conversation.item.done`` (the beta persona:
 ``conversation.item.created``) → deltas → ``completed`` or ``failed`` (protocol.md §5.1, §5.2).
-Models without VAD (gpt-live-transcribe, gpt-realtime-whisper) stream deltas before the commit
-live [live-JP]; here all but the last delta of such a turn are sent just before its
-``committed``, with the item's id — the live order, with the timing collapsed to the commit (an
-approximation). Returns effects; never calls back into the Session. Must never import aiohttp or
-websockets, nor the session.
+Streaming models (gpt-live-transcribe, gpt-realtime-whisper) send some deltas before the commit,
+in audio time (``mockrt.core.streaming``, protocol.md §5.3): ``early`` says how many, and the
+rest follow ``committed`` here. Returns effects; never calls back into the Session. Must never
+import aiohttp or websockets, nor the session.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from mockrt.core.server_events import (
 )
 from mockrt.core.transcriber import TurnPlan
 
-__all__ = ["turn_events"]
+__all__ = ["delta_event", "point_faults", "turn_events"]
 
 
 def turn_events(
@@ -41,20 +40,16 @@ def turn_events(
     previous: str | None,
     plan: TurnPlan | None,
     faults: tuple[object, ...],
-    early_deltas: bool,
+    early: int,
     item_created: bool,
 ) -> list[Effect]:
     """The effects of committed turn ``index`` (item ``item_id`` after ``previous``): its events
     and its point faults, in order. ``plan`` None: no transcription model, no transcript;
-    ``early_deltas``: a model without VAD; ``item_created``: the beta item event."""
-    turn = _Turn(ids, index, faults)
+    ``early``: deltas a streaming turn sent before the commit (their ``first_delta`` faults
+    fired then); ``item_created``: the beta item event."""
+    turn = _Turn(ids, index, faults, skip=("first_delta",) if early else ())
     deltas = list(plan.deltas) if plan and plan.failure is None else []
-    early: list[str] = []
-    if early_deltas:
-        early, deltas = deltas[:-1], deltas[-1:]
-    last = len(deltas) + len(early) - 1
-    for i, delta in enumerate(early):
-        turn.emit(_delta(ids, item_id, delta, plan, i), 0, "first_delta" if i == 0 else None)
+    last = len(deltas) - 1
     turn.emit(
         InputAudioBufferCommitted(
             event_id=ids.make("event"), previous_item_id=previous, item_id=item_id
@@ -96,10 +91,10 @@ def turn_events(
         )
         turn.finish(plan.final_offset_ms)
         return turn.out
-    for i, delta in enumerate(deltas, start=len(early)):
-        if i > len(early):
+    for i in range(early, len(deltas)):
+        if i > early:
             at += plan.between_deltas_ms
-        turn.emit(_delta(ids, item_id, delta, plan, i), at, None)
+        turn.emit(delta_event(ids, item_id, plan, i), at, None)
         if i == 0:
             turn.point("first_delta", at)
         if i == last:
@@ -127,29 +122,42 @@ def turn_events(
     return turn.out
 
 
-def _delta(
-    ids: Ids, item_id: str, delta: str, plan: TurnPlan | None, i: int
-) -> InputAudioTranscriptionDelta:
+def delta_event(ids: Ids, item_id: str, plan: TurnPlan, i: int) -> InputAudioTranscriptionDelta:
+    """The ``i``-th delta of ``plan`` for item ``item_id``, with its logprobs when asked."""
     logprobs = None
-    if plan is not None and plan.logprobs is not None:
+    if plan.logprobs is not None:
         logprobs = list(plan.logprobs[i])
     return InputAudioTranscriptionDelta(
         event_id=ids.make("event"),
         item_id=item_id,
-        delta=delta,
+        delta=plan.deltas[i],
         logprobs=logprobs,
     )
+
+
+def point_faults(
+    ids: Ids, index: int, faults: tuple[object, ...], point: TurnPoint
+) -> list[Effect]:
+    """The point faults of turn ``index`` due at ``point``, now (a streaming turn's first delta
+    before the commit)."""
+    turn = _Turn(ids, index, faults)
+    turn.point(point, 0.0)
+    return turn.out
 
 
 class _Turn:
     """Collects one turn's events, with its point faults (inject an error, close) in place."""
 
-    def __init__(self, ids: Ids, index: int, faults: tuple[object, ...]) -> None:
+    def __init__(
+        self, ids: Ids, index: int, faults: tuple[object, ...], skip: tuple[TurnPoint, ...] = ()
+    ) -> None:
         self.out: list[Effect] = []
         self.ids = ids
         self.index = index
         self.faults = [
-            f for f in faults if isinstance(f, InjectError | Close) and f.at_turn == index
+            f
+            for f in faults
+            if isinstance(f, InjectError | Close) and f.at_turn == index and f.after not in skip
         ]
         self.fired: set[int] = set()
 

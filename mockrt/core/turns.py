@@ -2,8 +2,9 @@
 
 Owns the ``input_audio_buffer.*`` client events and where turns begin and end, in the live order
 (protocol.md §5.1, §5.2): ``speech_started`` → ``speech_stopped`` → the committed turn, whose
-events ``mockrt.core.turn_events`` builds. Positions are milliseconds of audio since the session
-began, whatever the format.
+events ``mockrt.core.turn_events`` builds. A streaming model's turn opens at its first speech and
+sends deltas in audio time before its commit (``mockrt.core.streaming``, protocol.md §5.3).
+Positions are milliseconds of audio since the session began, whatever the format.
 
 Nothing here calls back into the Session: every client event returns what should happen
 (``mockrt.core.effects``: emit a server event after a delay, reject with an error, fire a scripted
@@ -29,8 +30,9 @@ from mockrt.core.server_events import (
     InputAudioBufferTimeoutTriggered,
 )
 from mockrt.core.session_objects import LOGPROBS, RealtimeSession, TranscriptionSession
+from mockrt.core.streaming import DEFAULT_DELAY, DELAY_MS, SpeechMeter, StreamingTurn
 from mockrt.core.transcriber import ScriptedTranscriber, Transcriber
-from mockrt.core.turn_events import turn_events
+from mockrt.core.turn_events import delta_event, point_faults, turn_events
 from mockrt.core.vad import IdleTimeout, SpeechStarted, SpeechStopped, TurnDetector, VadConfig
 
 __all__ = ["InputAudio"]
@@ -66,7 +68,10 @@ class InputAudio:
         self.spec: AudioFormatSpec = FORMATS["audio/pcm"]
         self.detector: TurnDetector | None = None
         self._detector_config: VadConfig | None = None
-        self._followed: tuple[object, object] | None = None  # (format, turn_detection) seen
+        # (format, turn_detection, streaming model) as last followed
+        self._followed: tuple[object, object, bool] | None = None
+        self._meter: SpeechMeter | None = None  # a streaming model without VAD
+        self._stream: StreamingTurn | None = None  # its turn in progress
         self._follow(config)
         self._out.clear()
 
@@ -93,14 +98,26 @@ class InputAudio:
             return
         audio_input = config.audio.input
         td = audio_input.turn_detection
-        followed = (audio_input.format, td)
+        transcription = audio_input.transcription
+        streaming = (
+            td is None
+            and transcription is not None
+            and transcription.model in self._options.streaming_models
+        )
+        followed = (audio_input.format, td, streaming)
         if followed == self._followed:
-            return  # most updates leave the format and turn detection as they were
+            return  # most updates leave the format, turn detection and model kind as they were
         self._followed = followed
         spec = FORMATS[audio_input.format.type]
         vad = None
         if td is not None:
             vad = VadConfig.from_turn_detection(td.model_dump(mode="json"), base=self._options.vad)
+        if not streaming:
+            self._meter = None
+        elif self._meter is None or self._meter.spec != spec:
+            base = self._options.vad
+            self._meter = SpeechMeter(spec, base.threshold_dbfs, base.frame_ms)
+            self._meter.skip_to(self.received_ms)
         if spec == self.spec and vad == self._detector_config:
             return
         if self.detector is not None and self.detector.in_speech:
@@ -136,9 +153,52 @@ class InputAudio:
         if self.detector is not None:
             for vad_event in self.detector.feed(raw):
                 self._on_vad(vad_event)
+        if self._meter is not None:
+            self._stream_audio(self._meter, raw)
         if not self._out:
             return []  # the common case: audio taken, nothing to say
         return self._take()
+
+    def _stream_audio(self, meter: SpeechMeter, raw: bytes) -> None:
+        """A streaming model hears ``raw``: open the turn at its first speech, send the deltas
+        that became due (mockrt.core.streaming)."""
+        frames = meter.feed(raw)
+        stream = self._stream
+        if stream is None:
+            first = next((i for i, (_, speech) in enumerate(frames) if speech), None)
+            if first is None:
+                return
+            stream = self._open_stream(frames[first][0] - meter.frame_ms, meter)
+            frames = frames[first:]
+        stream.hear(frames)
+        index = stream.request.index
+        for i in stream.due(self.received_ms):
+            delta = delta_event(self._ids, stream.request.item_id, stream.plan, i)
+            self._emit(delta, turn=index)
+            if i == 0:
+                faults = (*self._faults, *stream.plan.faults)
+                self._out += point_faults(self._ids, index, faults, "first_delta")
+
+    def _open_stream(self, onset_ms: float, meter: SpeechMeter) -> StreamingTurn:
+        config = self.config
+        assert isinstance(config, TranscriptionSession)
+        transcription = config.audio.input.transcription
+        assert transcription is not None
+        self.pending_item_id = self.pending_item_id or self._ids.make("item")
+        request = TurnRequest(
+            index=self.turns + 1,
+            item_id=self.pending_item_id,
+            duration_ms=max(0.0, onset_ms - self.buffer_start_ms),
+            speech_ms=0.0,
+            model=transcription.model,
+            language=transcription.language,
+            include_logprobs=LOGPROBS in (config.include or ()),
+            streaming=True,
+        )
+        plan = self.transcriber.transcribe(request)
+        delay = DELAY_MS[transcription.delay or DEFAULT_DELAY]
+        self._stream = StreamingTurn(request, plan, delay, float(meter.frame_ms))
+        return self._stream
 
     def commit(self, ref: ClientRef) -> list[Effect]:
         """``input_audio_buffer.commit``: at least ``min_commit_ms`` since the last commit."""
@@ -176,6 +236,7 @@ class InputAudio:
         self.buffer_start_ms = self.received_ms
         self.speech_ms = 0.0
         self.pending_item_id = None
+        self._stream = None  # UNCONFIRMED: live's deltas already sent for a cleared buffer
         self._emit(InputAudioBufferCleared(event_id=self._event_id()))
         return self._take()
 
@@ -234,26 +295,32 @@ class InputAudio:
         previous = self.last_item_id
         self.turns += 1
         index = self.turns
-        speech_ms = self.speech_ms if self.detector is not None else duration_ms
+        stream, self._stream = self._stream, None
+        if self.detector is not None:
+            speech_ms = self.speech_ms
+        elif self._meter is not None:
+            speech_ms = stream.speech_ms if stream is not None else 0.0
+        else:
+            speech_ms = duration_ms
         self.buffer_start_ms = end_ms
         self.pending_item_id = None
         self.speech_ms = 0.0
         self.last_item_id = item_id
         transcription = config.audio.input.transcription
         plan = None
-        if transcription is not None:  # "defaults to off": no transcript without a model
-            plan = self.transcriber.transcribe(
-                TurnRequest(
-                    index=index,
-                    item_id=item_id,
-                    duration_ms=duration_ms,
-                    speech_ms=speech_ms,
-                    model=transcription.model,
-                    language=transcription.language,
-                    include_logprobs=LOGPROBS in (config.include or ()),
-                )
-            )
-        vadless = transcription is not None and transcription.model in self._options.vadless_models
+        request = TurnRequest(
+            index=index,
+            item_id=item_id,
+            duration_ms=duration_ms,
+            speech_ms=speech_ms,
+            model=transcription.model if transcription else None,
+            language=transcription.language if transcription else None,
+            include_logprobs=LOGPROBS in (config.include or ()),
+        )
+        if stream is not None:  # its text was fixed at its first speech
+            plan = stream.plan.for_commit(request)
+        elif transcription is not None:  # "defaults to off": no transcript without a model
+            plan = self.transcriber.transcribe(request)
         self._out += turn_events(
             ids=ids,
             index=index,
@@ -261,6 +328,6 @@ class InputAudio:
             previous=previous,
             plan=plan,
             faults=(*self._faults, *(plan.faults if plan else ())),
-            early_deltas=vadless,
+            early=stream.sent if stream is not None else 0,
             item_created=self._persona.item_created,
         )

@@ -199,9 +199,6 @@ def _slow_path(
     if event_type not in persona.client_event_types:
         supported = persona.client_event_types
         return Rejected(errors.unknown_event_type(event_type, supported), raw, event_type, event_id)
-    if event_type == "transcription_session.update" and persona is GA:
-        # The beta event on a GA socket; UNCONFIRMED: answered like the beta header (no close).
-        return Rejected(errors.beta_api_shape_disabled(), raw, event_type, event_id)
     infinite = non_finite_path(raw)
     if infinite is not None:
         # UNCONFIRMED wording: a literal like 1e400 overflows a double; refused, never echoed.

@@ -7,11 +7,21 @@ module.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["ClientModel", "ServerModel", "dump", "omit_none"]
+__all__ = ["CLEARS", "ClientModel", "NullClears", "ServerModel", "dump", "omit_none"]
+
+
+@dataclass(frozen=True)
+class NullClears:
+    """``Annotated`` metadata of a client model field: ``null`` there clears the field; on any
+    other field ``null`` is a type error (``mockrt.core.nullability``, protocol.md §11)."""
+
+
+CLEARS = NullClears()
 
 
 def omit_none(value: object) -> bool:

@@ -10,6 +10,7 @@ Modules, each importing only those above it (and ``mockrt.core``):
 - ``catalogue``: the explanation of every rule (pure data);
 - ``explanations``: the catalogue specialised per client; the rule behind a captured error;
 - ``findings``: the parts of a report (sessions, problems, notes, connections, the run);
+- ``audiorate``: audio streamed in real time at another rate than 24 kHz;
 - ``advice``: notes that do not affect conformance;
 - ``render``: the report as text;
 - ``report``: the whole report (``Report``), its JSON and, through ``render``, its text;
@@ -27,6 +28,7 @@ from typing import Any
 
 _MODULES: dict[str, str] = {
     "advice": "notes_for",
+    "audiorate": "rate_problem RATE_RULE RateFinding wrong_rate WRONG_RATES",
     "analysis": "diagnose",
     "betamap": "BETA_FIELDS beta_fields beta_to_ga",
     "catalogue": (

@@ -20,6 +20,7 @@ from mockrt.core.errors import Rule
 from mockrt.core.journal import Entry, Journal
 from mockrt.core.validation import REALTIME_ONLY_KEYS
 from mockrt.diagnosis.advice import notes_for
+from mockrt.diagnosis.audiorate import rate_problem
 from mockrt.diagnosis.catalogue import EXPLANATIONS
 from mockrt.diagnosis.describe import describe_event
 from mockrt.diagnosis.explanations import explain, extend, infer_rule
@@ -221,11 +222,12 @@ def _problems(ctx: SessionView, client: Fingerprint | None, infer: bool) -> list
         unknown_type = rule == Rule.INVALID_VALUE and errors[key].get("param") == "type"
         explanation = explain(Rule.UNKNOWN_EVENT_TYPE if unknown_type else rule, client, events)
         tolerated = _tolerated(ctx, rule, client, events)
-        problems.append(
-            Problem(
-                rule, errors[key], indexes, _what(rule, events, errors[key]), explanation, tolerated
-            )
-        )
+        what = _what(rule, events, errors[key])
+        status = next((e.violation.text_status for e, _ in hits if e.violation is not None), None)
+        problems.append(Problem(rule, errors[key], indexes, what, explanation, tolerated, status))
+    rate = rate_problem(ctx)  # no error on the wire, but the transcripts come out wrong
+    if rate is not None:
+        problems.append(rate)
     return problems
 
 

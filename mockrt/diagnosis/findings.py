@@ -39,6 +39,8 @@ class Problem:
     what: str
     explanation: Explanation
     tolerated: str | None = None  # set when the client expects this error and ignores it
+    # "unconfirmed" or "invented" when the mock's text for the error is not the live one
+    text_status: str | None = None
 
     def to_json(self, session: SessionReport | None = None) -> JSON:
         return {
@@ -54,6 +56,7 @@ class Problem:
             "fix": self.explanation.fix,
             "see": list(self.explanation.see),
             "tolerated": self.tolerated,
+            "text_status": self.text_status,
         }
 
 

@@ -2,7 +2,8 @@
 
 ``fingerprint(entries)`` recognises the client of one session from frame contents and order alone
 (a journal has no headers): the Agents SDK's RealtimeRunner and voice STT, LiveKit, Pipecat,
-beta-era clients, conversation clients, and the openai SDK or a raw socket. Each ``Fingerprint``
+beta-era clients, conversation clients, the openai SDK (by the handshake headers the mock
+journals) and hand-written clients. Each ``Fingerprint``
 has a score and the evidence that matched (protocol.md §8, tests/data/evidence). Owns ``CLIENTS``
 and the checks; the protocol's tables (realtime-only keys, VAD-less models, beta fields) are
 imported from the core. Pure; must never import aiohttp, websockets or asyncio.
@@ -70,7 +71,8 @@ CLIENTS: dict[str, str] = {
     "pipecat": "Pipecat (OpenAIRealtimeSTTService)",
     "beta": "a client written for the retired Realtime beta API",
     "conversation-client": "a client that configures a conversation (realtime) session",
-    "openai-sdk": "the openai SDK's realtime connection, or a raw WebSocket client",
+    "openai-sdk": "the openai SDK's realtime connection (client.realtime.connect)",
+    "raw": "a WebSocket client written by hand (or a library not recognised)",
 }
 
 
@@ -201,19 +203,65 @@ def _check_livekit(ctx: SessionView) -> Fingerprint | None:
 
 
 def _check_pipecat(ctx: SessionView) -> Fingerprint | None:
+    """From traffic of pipecat-ai 1.14.0 (tests/data/traffic/pipecat.jsonl): it waits for
+    session.created, sends one update of exactly format, transcription and turn_detection
+    (null in its default local-VAD mode, gpt-realtime-whisper by default), and keeps streaming
+    after each commit its local VAD makes (protocol.md §8.4)."""
     updates = [u for u in ctx.client if is_transcription_update(u)]
     if not updates:
         return None
-    inp = audio_input(session_of(updates[0]))
-    model = as_dict(inp.get("transcription")).get("model")
-    if not (model == "gpt-realtime-whisper" and inp.get("turn_detection", 0) is None):
+    session = session_of(updates[0])
+    inp = audio_input(session)
+    if set(session) != {"type", "audio"} or not {
+        "format",
+        "transcription",
+        "turn_detection",
+    } <= set(inp):
         return None
-    score, ev = 0.5, ['transcription model "gpt-realtime-whisper" with turn_detection null']
-    updated = ctx.reply_after(updates[0], "session.updated")
-    if any(ctx.before(a, updated) for a in ctx.appends()):
-        score += 0.2
-        ev.append("it streams audio before session.updated (appends are not gated)")
-    return _fp("pipecat", score, ev)
+    score, ev = 0.0, []
+    model = as_dict(inp.get("transcription")).get("model")
+    if model == "gpt-realtime-whisper":
+        score += 0.3
+        ev.append('transcription model "gpt-realtime-whisper" (pipecat\'s default)')
+    if inp.get("turn_detection", 0) is None:
+        score += 0.25
+        ev.append("turn_detection null: server VAD off, as pipecat's local-VAD mode sends it")
+    commits = [c for c in ctx.client if c.type == "input_audio_buffer.commit"]
+    appends = ctx.appends()
+    if commits and all("event_id" not in as_dict(c.event) for c in commits):
+        if appends and ctx.before(commits[0], appends[-1]):
+            score += 0.25
+            ev.append(
+                "its audio keeps flowing after each commit (its local VAD commits turns "
+                "mid-stream), commits without event_id"
+            )
+    created = ctx.first_server("session.created", "transcription_session.created")
+    if score and created is not None and not ctx.before(updates[0], created):
+        score += 0.05
+        ev.append("it waited for session.created before configuring")
+    return _fp("pipecat", score, ev) if score >= 0.45 else None
+
+
+def _headers(ctx: SessionView) -> dict[str, str]:
+    """The handshake headers the mock journaled on the session's first entry."""
+    return dict(ctx.entries[0].client_headers or {}) if ctx.entries else {}
+
+
+def _check_openai_sdk(ctx: SessionView) -> Fingerprint | None:
+    """The openai SDK's handshake carries its User-Agent (``AsyncOpenAI/Python 3.57.0``) and
+    the X-Stainless-* headers of every SDK request (tests/data/traffic/openai-sdk.jsonl)."""
+    headers = _headers(ctx)
+    agent = headers.get("user-agent", "")
+    ev: list[str] = []
+    score = 0.0
+    if agent.startswith(("AsyncOpenAI/Python", "OpenAI/Python")):
+        score += 0.6
+        ev.append(f"its handshake's User-Agent is {agent!r}")
+    if headers.get("x-stainless-lang"):
+        score += 0.3
+        version = headers.get("x-stainless-package-version", "?")
+        ev.append(f"X-Stainless-Lang {headers['x-stainless-lang']!r}, package version {version}")
+    return _fp("openai-sdk", score, ev) if score else None
 
 
 def _check_beta(ctx: SessionView) -> Fingerprint | None:
@@ -235,17 +283,20 @@ def _check_beta(ctx: SessionView) -> Fingerprint | None:
     return _fp("beta", score, ev) if score else None
 
 
-def _check_openai_sdk(ctx: SessionView) -> Fingerprint | None:
+def _check_raw(ctx: SessionView) -> Fingerprint | None:
     updates = [u for u in ctx.client if is_transcription_update(u)]
     if not updates:
         return None
-    score, ev = 0.45, ['a GA session.update with session.type "transcription"']
+    score, ev = 0.4, ['a GA session.update with session.type "transcription"']
+    agent = _headers(ctx).get("user-agent")
+    if agent:
+        ev.append(f"its handshake's User-Agent is {agent!r}")
     updated = ctx.reply_after(updates[0], "session.updated")
     appends = ctx.appends()
     if updated is not None and appends and not ctx.before(appends[0], updated):
-        score += 0.1
+        score += 0.05
         ev.append("it waited for session.updated before streaming audio")
-    return _fp("openai-sdk", score, ev)
+    return _fp("raw", score, ev)
 
 
 _CHECKS: tuple[Callable[[SessionView], Fingerprint | None], ...] = (
@@ -256,4 +307,5 @@ _CHECKS: tuple[Callable[[SessionView], Fingerprint | None], ...] = (
     _check_beta,
     _check_conversation_client,
     _check_openai_sdk,
+    _check_raw,
 )

@@ -12,6 +12,7 @@ import json
 import textwrap
 from typing import Any, Protocol
 
+from mockrt.core.error_texts import status_note
 from mockrt.core.errors import Rule
 from mockrt.diagnosis.findings import Connection, Note, Problem, Refused, RunInfo, SessionReport
 
@@ -30,7 +31,13 @@ def _wrap(text: str, indent: str) -> str:
             out.append(textwrap.indent(block, indent))
         else:
             out.append(
-                textwrap.fill(block, _WIDTH, initial_indent=indent, subsequent_indent=indent)
+                textwrap.fill(
+                    block,
+                    _WIDTH,
+                    initial_indent=indent,
+                    subsequent_indent=indent,
+                    break_on_hyphens=False,
+                )
             )
     return "\n\n".join(out)
 
@@ -181,7 +188,13 @@ def _render_problem(number: int, p: Problem) -> list[str]:
     tag = " (tolerated)" if p.tolerated else ""
     out = [f"--- Problem {number}{tag}: {e.title}", f"  rule: {p.rule}"]
     live = p.rule in {r.value for r in Rule}
-    out.append(_fill(_error_line(p.error, live), "    ", first="  "))
+    if p.error:
+        out.append(_fill(_error_line(p.error, live), "    ", first="  "))
+        note = status_note(p.text_status)
+        if note:
+            out.append(_wrap(f"Note: {note}; see docs/error-texts.md.", "    "))
+    else:
+        out.append("  The live API sends no error for this; the transcripts come out wrong.")
     if p.tolerated:
         out.append(_wrap("Not counted: " + p.tolerated, "  "))
         return out

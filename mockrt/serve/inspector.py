@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from mockrt.core.error_texts import status_note
 from mockrt.core.handshake import HttpReject, decide
 from mockrt.core.journal import Entry, escape_controls, redact
 
@@ -242,10 +243,12 @@ async def _session_html(request: web.Request) -> web.Response:
     for e in entries:
         summary = describe_event(e.event) if e.direction == "client" else _server_summary(e)
         rule = e.violation.rule if e.violation is not None else ""
+        note = status_note(e.violation.text_status) if e.violation is not None else ""
+        marked = f" <em class='text-status'>({html.escape(note)})</em>" if note else ""
         rows.append(
             f'<tr class="{"bad" if rule else ""}"><td>{e.direction}</td><td>{e.index + 1}</td>'
             f"<td>{e.time:.3f}</td><td><code>{html.escape(e.type or '')}</code></td>"
-            f"<td>{html.escape(summary)}</td><td>{html.escape(rule)}</td></tr>"
+            f"<td>{html.escape(summary)}</td><td>{html.escape(rule)}{marked}</td></tr>"
         )
     state = "open" if is_open else "closed"
     body = (

@@ -156,6 +156,9 @@ async def _unknown_route(request: web.Request) -> web.Response:
     return web.json_response({"error": error}, status=404)
 
 
+_FINGERPRINT_HEADERS = ("User-Agent", "X-Stainless-Lang", "X-Stainless-Package-Version")
+
+
 async def _realtime(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     config = state.config
@@ -200,7 +203,14 @@ async def _realtime(request: web.Request) -> web.StreamResponse:
         model=decision.model,
         transcriber=config.transcriber() if config.transcriber else None,
         persona=PERSONAS[decision.persona],
+        refused_model=decision.refused_model,
     )
+    # Headers that tell client libraries apart, for diagnosis (never the key).
+    session.journal.client_headers = {
+        name.lower(): request.headers[name]
+        for name in _FINGERPRINT_HEADERS
+        if name in request.headers
+    }
     live = Live(session, ws)
     state.live[session.id] = live
     try:
@@ -322,7 +332,9 @@ def _journal_refusal(state: ServerState, event: ErrorEvent, decision: CloseAfter
     """A connection refused right after the upgrade has no session; its error frame is
     journaled (session "") and logged all the same."""
     detail = decision.error
-    violation = Violation(detail.rule.value, detail.code, detail.message, None, None, None)
+    violation = Violation(
+        detail.rule.value, detail.code, detail.message, None, None, None, detail.status.value
+    )
     entry = Entry("server", 0.0, "", dump(event), 0, violation)
     if log.isEnabledFor(logging.INFO):
         line = f"connection refused: {detail.message} -> close {decision.code}"
