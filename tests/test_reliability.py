@@ -16,8 +16,8 @@ import aiohttp
 import pytest
 import websockets
 
-from mockrt.core.journal import redact
 from mockrt.core.outbox import Outbox
+from mockrt.core.scrub import redact
 from mockrt.core.session import Session
 from mockrt.serve import server as server_module
 from mockrt.serve.server import describe_violation

@@ -175,3 +175,18 @@ def test_a_fault_after_the_first_delta_fires_at_the_early_delta() -> None:
     kinds = [e["type"] for _, e in events]
     assert kinds[:2] == [DELTA, "error"]
     assert kinds.count("error") == 1
+
+
+def test_switching_only_the_model_to_a_streaming_one_starts_streaming() -> None:
+    # The update keeps format and turn detection (both as before) and changes only the model:
+    # the input buffer must still start metering speech for the streaming model.
+    session = streaming_session(
+        model="gpt-4o-transcribe", script={"turns": [{"transcript": PHRASE_1}]}
+    )
+    update = {"audio": {"input": {"transcription": {"model": "gpt-realtime-whisper"}}}}
+    (updated,) = send(
+        session, {"type": "session.update", "session": {"type": "transcription", **update}}
+    )
+    assert updated["type"] == "session.updated"
+    events = stream(session, SPEECH[: 3000 * BYTES_PER_MS])
+    assert any(e["type"] == DELTA for _, e in events)

@@ -15,158 +15,29 @@ the redirect sent here: ``event`` is ``{"type": "mockrt.redirect", "url": <as th
 Cost and memory are bounded per frame: the per-direction lists and the violation count are kept
 as entries are added (never re-listed), a rejected frame is kept whole only when short (else its
 first characters, its length and a SHA-256), ``audio`` strings are summarised, and nothing
-written contains NaN or Infinity (``strict_json``). Must never import aiohttp or websockets.
+written contains NaN or Infinity (``mockrt.core.scrub``). Must never import aiohttp or websockets.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
-import math
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mockrt.core.scrub import redact, strict_json
+
 __all__ = [
     "AudioRef",
     "CloseRecord",
-    "KEEP_REJECTED_CHARS",
     "Entry",
     "Journal",
     "Violation",
-    "add_secrets",
-    "client_frame_form",
     "describe",
-    "escape_controls",
-    "finite_copy",
     "read_jsonl",
-    "redact",
-    "strict_json",
     "summarize",
 ]
-
-# OpenAI secret keys (sk-…, sk-proj-…) and ephemeral keys (ek_…) of any length and charset (up
-# to a delimiter of the text around them): a long key keeps a 4-character prefix, a short one
-# none. Keys in query strings (``?api_key=…``) and ``Bearer`` credentials are cut whole.
-_KEY = re.compile(r"\b(sk-|ek_)([^\s\"'`<>&,;()\[\]{}\\|]*)")
-_QUERY_KEY = re.compile(
-    r"(?i)\b((?:openai_)?api[_-]?key|access_token|client_secret|token|key)=([^&\s\"'#]+)"
-)
-_BEARER = re.compile(r"(?i)\b(Bearer\s+)([^\s\"',;]+)")
-_secrets: set[str] = set()
-_secret_pattern: re.Pattern[str] | None = None
-
-
-def add_secrets(keys: Iterable[str]) -> None:
-    """Redact these exact strings too (``mockrt serve --api-key`` values of any form); keys
-    shorter than 4 characters are skipped, as cutting them would garble every text."""
-    global _secret_pattern
-    new = {k for k in keys if len(k) >= 4} - _secrets
-    if not new:
-        return
-    _secrets.update(new)
-    ordered = sorted(_secrets, key=len, reverse=True)
-    _secret_pattern = re.compile("|".join(re.escape(k) for k in ordered))
-
-
-def _cut_key(match: re.Match[str]) -> str:
-    body = match.group(2)
-    return f"{match.group(1)}{body[:4]}…" if len(body) >= 12 else f"{match.group(1)}…"
-
-
-def redact(text: str) -> str:
-    """``text`` with API keys cut to their first characters: ``sk-abcd…``."""
-    if _secret_pattern is not None:
-        text = _secret_pattern.sub("<redacted key>", text)
-    text = _KEY.sub(_cut_key, text)
-    if "=" in text:
-        text = _QUERY_KEY.sub(lambda m: f"{m.group(1)}=…", text)
-    return _BEARER.sub(lambda m: f"{m.group(1)}…", text)
-
-
-# C0/C1 controls, DEL, lone surrogates and Unicode line/paragraph separators: a client could forge
-# log lines or terminal escapes with them.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-_CONTROLS_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-
-
-def _escape(match: re.Match[str]) -> str:
-    return match.group().encode("unicode_escape", "backslashreplace").decode()
-
-
-def escape_controls(text: str, keep_lines: bool = False) -> str:
-    """``text`` with control characters and lone surrogates as ``\\xNN``/``\\uNNNN`` escapes,
-    safe for one log line (or, with ``keep_lines``, a UTF-8 page that keeps its newlines)."""
-    return (_CONTROLS_BUT_LINES if keep_lines else _CONTROLS).sub(_escape, text)
-
-
-def finite_copy(value: Any) -> Any:
-    """``value`` with every non-finite float replaced by its name (``"Infinity"``), so that
-    it can be written as strict JSON; iterative, so any nesting depth is safe."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else _non_finite_name(value)
-    if not isinstance(value, dict | list):
-        return value
-    root: list[Any] = [value]
-    stack: list[tuple[Any, dict[Any, Any] | list[Any], Any]] = [(value, root, 0)]
-    while stack:
-        node, parent, key = stack.pop()
-        copy: dict[Any, Any] | list[Any]
-        if isinstance(node, dict):
-            copy = dict(node)
-            keys: Iterable[Any] = copy.keys()
-        else:
-            copy = list(node)
-            keys = range(len(copy))
-        parent[key] = copy
-        for k in keys:
-            item = copy[k]
-            if isinstance(item, float) and not math.isfinite(item):
-                copy[k] = _non_finite_name(item)
-            elif isinstance(item, dict | list):
-                stack.append((item, copy, k))
-    return root[0]
-
-
-def _non_finite_name(value: float) -> str:
-    return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-
-
-def strict_json(value: Any) -> str:
-    """Compact JSON that every parser accepts: never a bare NaN or Infinity (they become
-    strings), ASCII escapes so lone surrogates survive UTF-8 files and sockets."""
-    try:
-        return json.dumps(value, separators=(",", ":"), allow_nan=False)
-    except ValueError:
-        return json.dumps(finite_copy(value), separators=(",", ":"), allow_nan=False)
-
-
-# A rejected frame longer than this is journaled as its first characters, length and hash.
-KEEP_REJECTED_CHARS = 1024
-_HEAD_CHARS = 256
-
-
-def _summarise_audio(frame: Any) -> Any:
-    """Any ``audio`` string (valid base64 or not) becomes ``<N chars>``; audio is never kept."""
-    if isinstance(frame, dict) and isinstance(frame.get("audio"), str):
-        return {**frame, "audio": f"<{len(frame['audio'])} base64 chars>"}
-    return frame
-
-
-def client_frame_form(text: str, parsed: Any) -> Any:
-    """What the journal keeps of a rejected client frame: the parsed JSON (non-finite numbers
-    named, audio summarised) when the frame is short, else ``{"truncated_frame": {"head": first
-    characters, "length": characters, "sha256": hex}}``, so memory stays bounded."""
-    if len(text) > KEEP_REJECTED_CHARS:
-        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        head = text[:_HEAD_CHARS]
-        if '"audio"' in head:
-            head = head[: head.index('"audio"')] + '"audio": <summarised>'
-        return {"truncated_frame": {"head": head, "length": len(text), "sha256": digest}}
-    return _summarise_audio(finite_copy(parsed))
-
 
 @dataclass(frozen=True)
 class Violation:

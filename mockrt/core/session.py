@@ -35,12 +35,13 @@ from mockrt.core.effects import ClientRef, Effect, Emit, Reject
 from mockrt.core.errors import ErrorDetail
 from mockrt.core.exceptions import InvalidState
 from mockrt.core.ids import CountingIds, Ids
-from mockrt.core.journal import Entry, Journal, Violation, client_frame_form
+from mockrt.core.journal import Entry, Journal, Violation
 from mockrt.core.machine import State, next_state
 from mockrt.core.options import Options
 from mockrt.core.outbox import Outbox
 from mockrt.core.persona import GA, Persona
 from mockrt.core.script import Close, Delay, Drop, Duplicate, Fault, InjectError
+from mockrt.core.scrub import client_frame_form
 from mockrt.core.server_events import ErrorEvent, SessionCreated, SessionUpdated
 from mockrt.core.session_objects import (
     RealtimeSession,

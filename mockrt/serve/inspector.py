@@ -32,7 +32,8 @@ from aiohttp import web
 
 from mockrt.core.error_texts import status_note
 from mockrt.core.handshake import HttpReject, decide
-from mockrt.core.journal import Entry, escape_controls, redact
+from mockrt.core.journal import Entry
+from mockrt.core.scrub import escape_controls, redact
 
 if TYPE_CHECKING:
     from mockrt.core.session import Session

@@ -28,7 +28,7 @@ import aiohttp
 from aiohttp import web
 
 from mockrt.contract.framecheck import Finding, FrameChecker
-from mockrt.core.journal import add_secrets, redact
+from mockrt.core.scrub import add_secrets, redact
 from mockrt.serve.capture import CaptureWriter
 from mockrt.serve.relay import Relay
 

@@ -22,7 +22,7 @@ import aiohttp
 from aiohttp import WSMsgType, web
 
 from mockrt.contract.framecheck import Finding, FrameChecker
-from mockrt.core.journal import redact
+from mockrt.core.scrub import redact
 from mockrt.serve.capture import CaptureWriter
 
 __all__ = ["Relay"]

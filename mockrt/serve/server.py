@@ -31,16 +31,9 @@ from mockrt.core.handshake import (
     create_client_secret,
     decide,
 )
-from mockrt.core.journal import (
-    Entry,
-    Violation,
-    add_secrets,
-    describe,
-    escape_controls,
-    redact,
-    strict_json,
-)
+from mockrt.core.journal import Entry, Violation, describe
 from mockrt.core.persona import PERSONAS
+from mockrt.core.scrub import add_secrets, escape_controls, redact, strict_json
 from mockrt.core.server_events import ErrorEvent
 from mockrt.core.session import Session
 from mockrt.core.wire import dump
