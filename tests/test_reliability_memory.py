@@ -11,8 +11,9 @@ from collections import Counter
 
 import aiohttp
 
-from mockrt.core.handshake import KeyStore
+from mockrt.core.handshake import KeyStore, create_client_secret
 from mockrt.core.ids import CountingIds
+from mockrt.core.options import Options
 from mockrt.core.session import Session
 from mockrt.serve.state import STATE, ServerConfig, ServerState
 from mockrt.serve.testing import MockRealtimeServer
@@ -109,3 +110,16 @@ def test_dropping_a_large_session_outside_a_loop_releases_at_once() -> None:
     session.events_to_send()  # the errors are journaled as they are sent
     state.keep_finished(session)
     assert (state.dropped, len(state.finished), state.releases) == (1, 0, 1)
+
+
+def test_expired_minted_keys_are_forgotten_as_new_ones_are_minted() -> None:
+    keys, ids = KeyStore(None), CountingIds()
+    body = {"expires_after": {"anchor": "created_at", "seconds": 10}}
+    values = []
+    for n in range(5_000):  # one key a second, each valid for 10 s
+        status, payload = create_client_secret(body, keys, Options(), ids, float(n))
+        assert status == 200
+        values.append(payload["value"])
+    assert len(keys.minted) <= 1_024  # not 5,000: expired keys were dropped along the way
+    assert keys.check(values[-1], 4_999.0) is not False
+    assert keys.check(values[0], 4_999.0) is False  # expired, forgotten or not
