@@ -14,17 +14,24 @@ and time (``--max-seconds``; every wait has a timeout):
 
 It reports frames sent, crashes (the server exited, or a connection dropped, or a server_error),
 unanswered valid frames, the server's RSS before / peak / after (once every session closed) and
-its open file descriptors before and after (from /proc; Linux only).
+its open file descriptors before and after (from /proc; Linux only). RSS alone overstates what is
+held (an allocator keeps freed pages), so next to it the soak reports the server's live Python
+memory, read inside the server by a probe (the server runs as ``mockrt serve`` from this file
+with a SIGUSR1 handler): ``sys.getallocatedblocks()``, objects tracked by the garbage collector,
+how many of them are mockrt's own types, and CPython's small-object arenas.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -90,6 +97,69 @@ def _proc(pid: int) -> dict[str, int]:
         "peak_kib": kib("VmHWM"),
         "fds": len(os.listdir(f"/proc/{pid}/fd")),
     }
+
+
+def _probe_stats() -> dict[str, Any]:
+    """Inside the server: live Python memory after a collection."""
+    gc.collect()
+    objects = gc.get_objects()
+    ours = sum(
+        1 for o in objects if str(type(o).__dict__.get("__module__", "")).startswith("mockrt.")
+    )
+    stats: dict[str, Any] = {
+        "blocks": sys.getallocatedblocks(),
+        "gc_objects": len(objects),
+        "mockrt_objects": ours,
+    }
+    arenas = _arenas()
+    if arenas is not None:
+        stats["arenas"] = arenas
+    return stats
+
+
+def _arenas() -> float | None:
+    """MiB of CPython's small-object arenas in use (``sys._debugmallocstats``, on fd 2)."""
+    debug = getattr(sys, "_debugmallocstats", None)
+    if debug is None:
+        return None
+    saved = os.dup(2)
+    with tempfile.TemporaryFile("w+") as text:
+        os.dup2(text.fileno(), 2)
+        try:
+            debug()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        text.seek(0)
+        for line in text:
+            if "bytes/arena" in line:  # "25 arenas * 1048576 bytes/arena = 26,214,400"
+                return round(int(line.split("=")[-1].replace(",", "")) / 2**20, 1)
+    return None
+
+
+def _serve_with_probe(out: Path, argv: list[str]) -> int:
+    """``mockrt serve`` in this process; SIGUSR1 writes ``_probe_stats()`` to ``out``."""
+
+    def probe(signum: int, frame: Any) -> None:
+        out.write_text(json.dumps(_probe_stats()))
+
+    signal.signal(signal.SIGUSR1, probe)
+    from mockrt.cli.main import main as mockrt_main
+
+    return mockrt_main(argv)
+
+
+def _ask_probe(proc: subprocess.Popen[str], out: Path, timeout_s: float = 60.0) -> dict[str, Any]:
+    out.unlink(missing_ok=True)
+    proc.send_signal(signal.SIGUSR1)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        try:
+            return dict(json.loads(out.read_text()))
+        except (FileNotFoundError, ValueError):
+            continue
+    return {}
 
 
 async def _until_cleared(ws: aiohttp.ClientWebSocketResponse, counts: Counts) -> bool:
@@ -182,6 +252,9 @@ def _wait_idle(url: str, timeout_s: float = 60.0) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--serve-probe"]:  # the server side: python bench/soak.py --serve-probe OUT …
+        raise SystemExit(_serve_with_probe(Path(argv[1]), argv[2:]))
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=200)
@@ -190,8 +263,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--max-seconds", type=float, default=900.0)
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
     args = parser.parse_args(argv)
+    probe_file = Path(tempfile.mkdtemp(prefix="mockrt-soak-")) / "probe.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mockrt", "serve", "--port", "0", "--speed", "0"]
+        [sys.executable, __file__, "--serve-probe", str(probe_file)]
+        + ["serve", "--port", "0", "--speed", "0"]
         + ["--log-level", "warning", "--api-key", KEY],
         stdout=subprocess.PIPE,
         text=True,
@@ -205,6 +280,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         assert url.startswith("ws://127.0.0.1:"), url
         time.sleep(0.2)
         before = _proc(proc.pid)
+        live_before = _ask_probe(proc, probe_file)
         timed_out = False
         try:
             asyncio.run(asyncio.wait_for(_drive(url, args, counts), args.max_seconds))
@@ -213,12 +289,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         _wait_idle(url)  # every session closed: the server releases what it held
         time.sleep(1.0)
         after = _proc(proc.pid)
+        live_after = _ask_probe(proc, probe_file)
         crashed = proc.poll() is not None
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         if proc.stdout is not None:
             proc.stdout.close()
+        probe_file.unlink(missing_ok=True)
+        probe_file.parent.rmdir()
     summary: dict[str, Any] = {
         **asdict(counts),
         "flood_frames": args.flood,
@@ -229,6 +308,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "rss_before_mib": round(before["rss_kib"] / 1024, 1),
         "rss_peak_mib": round(after["peak_kib"] / 1024, 1),
         "rss_after_mib": round(after["rss_kib"] / 1024, 1),
+        "live_blocks_before": live_before.get("blocks"),
+        "live_blocks_after": live_after.get("blocks"),
+        "gc_objects_before": live_before.get("gc_objects"),
+        "gc_objects_after": live_after.get("gc_objects"),
+        "mockrt_objects_before": live_before.get("mockrt_objects"),
+        "mockrt_objects_after": live_after.get("mockrt_objects"),
+        "arenas_mib_before": live_before.get("arenas"),
+        "arenas_mib_after": live_after.get("arenas"),
         "fds_before": before["fds"],
         "fds_after": after["fds"],
     }

@@ -65,12 +65,24 @@ class MintedKey:
     session: SessionRequestModel
 
 
+_PRUNE_MINTED_AT = 1024
+
+
 @dataclass
 class KeyStore:
     """Accepted keys: any ``sk-…`` (or only ``allowed``), and unexpired keys minted here."""
 
     allowed: frozenset[str] | None = None
     minted: dict[str, MintedKey] = field(default_factory=dict)
+    _prune_at: int = field(default=_PRUNE_MINTED_AT, repr=False)
+
+    def add(self, key: MintedKey, now: float) -> None:
+        """Keep a newly minted key; expired ones are forgotten whenever the store has doubled
+        (amortised O(1)), so a long-running server minting keys stays bounded."""
+        self.minted[key.value] = key
+        if len(self.minted) >= self._prune_at:
+            self.minted = {k: m for k, m in self.minted.items() if now < m.expires_at}
+            self._prune_at = max(_PRUNE_MINTED_AT, 2 * len(self.minted))
 
     def check(self, key: str | None, now: float) -> MintedKey | bool:
         """The minted key's record, True for an accepted static key, False otherwise."""
@@ -241,7 +253,7 @@ def create_client_secret(
         )
     value = ids.ephemeral_key()
     expires_at = int(now) + seconds
-    keys.minted[value] = MintedKey(value, expires_at, request)
+    keys.add(MintedKey(value, expires_at, request), now)
     return 200, {"value": value, "expires_at": expires_at, "session": session_out}
 
 
@@ -280,7 +292,7 @@ def create_beta_transcription_session(
         seconds = secret_config.expires_at.seconds
     value = ids.ephemeral_key()
     expires_at = int(now) + seconds
-    keys.minted[value] = MintedKey(value, expires_at, ga_request)
+    keys.add(MintedKey(value, expires_at, ga_request), now)
     secret = BetaClientSecret(value=value, expires_at=expires_at)
     return 200, dump(beta_session_from_ga(configured, client_secret=secret))
 

@@ -90,8 +90,7 @@ async def reset(app: web.Application) -> dict[str, int]:
         if not state.live:
             break
         await asyncio.sleep(0.01)
-    cleared = len(state.finished)
-    state.finished.clear()
+    cleared = state.forget_finished()
     state.keys = KeyStore(state.config.api_keys)
     state.ids = state.config.ids()
     return {"closed": len(live), "cleared": cleared}

@@ -2,12 +2,27 @@
 
 ``ServerConfig`` is what ``mockrt serve`` and the test fixtures configure; ``ServerState`` hangs on
 the aiohttp application under ``STATE``, where the adapter (``mockrt.serve.server``) and the
-inspector read it. No behaviour here, so both can import it without importing each other.
+inspector read it. No protocol behaviour here, so both can import it without importing each other.
+
+Memory (issue 14): finished sessions are kept up to ``max_sessions`` and ``max_journal_bytes``.
+A session is a reference cycle, so a dropped one waits for the garbage collector; ``release``
+runs a collection and, on glibc, ``malloc_trim(0)`` (glibc keeps freed heap pages otherwise:
+~2.7 MiB after a 100,000-frame flood, ~0.7 MiB after 2,000 sessions, measured with
+``bench/soak.py``). It runs once per ``_COLLECT_AFTER_BYTES`` of dropped journals, and when the
+last open session closes after ``_IDLE_RELEASE_BYTES`` were dropped; it is scheduled after the
+closing handler has returned, so that the handler's own session is garbage by then. What stays
+above the start after many sessions is CPython's small-object allocator keeping its arenas at
+the high-water mark of the concurrent sessions (reused, not grown, by later sessions; README,
+Reliability).
 """
 
 from __future__ import annotations
 
+import asyncio
+import ctypes
+import ctypes.util
 import gc
+import platform
 import time
 from collections import deque
 from collections.abc import Callable
@@ -62,10 +77,15 @@ class ServerState:
     finished_bytes: int = 0
     dropped: int = 0  # finished sessions dropped to stay within the limits
     journal_file: IO[str] | None = None
-    _uncollected: int = 0  # approximate bytes dropped since the last garbage collection
+    _uncollected: int = 0  # approximate bytes dropped since the last release
+    _release_pending: bool = False
+    releases: int = 0  # how many times ``release`` ran (tests, bench)
 
     def keep_finished(self, session: Session) -> None:
-        """Keep ``session``; drop the oldest kept ones beyond the count and byte limits."""
+        """Keep ``session``; drop the oldest kept ones beyond the count and byte limits.
+
+        Called by the connection handler that owned ``session`` while it still holds it; the
+        release this may schedule runs after that handler has returned."""
         self.finished.append(session)
         self.finished_bytes += session.journal.approx_bytes
         limits = self.config
@@ -77,14 +97,55 @@ class ServerState:
             self.finished_bytes -= old.journal.approx_bytes
             self._uncollected += old.journal.approx_bytes
             self.dropped += 1
-        if self._uncollected >= _COLLECT_AFTER_BYTES:
-            # A session is a reference cycle (its audio and turns point back at it): without a
-            # collection an idle server would hold a dropped journal until the next allocations.
-            self._uncollected = 0
-            gc.collect()
+        idle_after_drop = not self.live and self._uncollected >= _IDLE_RELEASE_BYTES
+        if (self._uncollected >= _COLLECT_AFTER_BYTES or idle_after_drop) and not (
+            self._release_pending
+        ):
+            self._release_pending = True
+            try:
+                asyncio.get_running_loop().call_soon(self.release)
+            except RuntimeError:  # no loop (a direct call): release now
+                self.release()
+
+    def forget_finished(self) -> int:
+        """Forget every finished session (``POST /mockrt/reset``); how many there were."""
+        count = len(self.finished)
+        self._uncollected += self.finished_bytes
+        self.finished.clear()
+        self.finished_bytes = 0
+        return count
+
+    def release(self) -> None:
+        """Collect dropped sessions (reference cycles) and hand freed heap pages back to the
+        system where the C library keeps them (glibc ``malloc_trim``)."""
+        self._release_pending = False
+        self._uncollected = 0
+        self.releases += 1
+        gc.collect()
+        if _malloc_trim is not None:
+            _malloc_trim(0)
 
 
 _COLLECT_AFTER_BYTES = 8 * 1024 * 1024
+# When the last open session closes, release if at least this much was dropped since the last
+# release (a full collection per few dozen short sessions at most, never per session).
+_IDLE_RELEASE_BYTES = 256 * 1024
+
+
+def _find_malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None elsewhere (musl, macOS, Windows: nothing to call)."""
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return None
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")[
+            "malloc_trim"
+        ]
+    except (OSError, AttributeError):  # pragma: no cover - a glibc without it
+        return None
+    return trim
+
+
+_malloc_trim = _find_malloc_trim()
 
 
 STATE = web.AppKey("mockrt_state", ServerState)
