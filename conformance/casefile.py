@@ -16,7 +16,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from mockrt.contract.scriptfile import first_schema_error, read_document
+from mockrt.contract.scriptfile import Locate, first_schema_error, read_document
 from mockrt.core.script import ScriptError
 
 __all__ = [
@@ -28,6 +28,8 @@ __all__ = [
     "id_key",
     "load_cases",
     "load_file",
+    "packaged_schema",
+    "read_checked",
     "select",
 ]
 
@@ -90,16 +92,40 @@ class Case:
 
 
 @cache
-def case_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) every case file satisfies."""
-    text = resources.files("conformance").joinpath("case.schema.json").read_text("utf-8")
+def packaged_schema(name: str) -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) the suite ships, e.g. ``case.schema.json``."""
+    text = resources.files("conformance").joinpath(name).read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
 
+def case_schema() -> dict[str, Any]:
+    """The JSON Schema every case file satisfies."""
+    return packaged_schema("case.schema.json")
+
+
 @cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(case_schema())
+def _validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(packaged_schema(name))
+
+
+def read_checked(
+    path: str | Path, schema: str, what: str, shape: str
+) -> tuple[dict[str, Any], Locate]:
+    """A case file's document, validated against the packaged ``schema``, and where each of its
+    fields stands; ``CaseError`` (``file:line: field: reason``) when it is not one. ``what``
+    names the kind of file, ``shape`` says what its mapping holds."""
+    source = str(path)
+    try:
+        data, locate = read_document(path, what)
+    except ScriptError as exc:
+        raise CaseError(exc.reason, source=exc.source, line=exc.line, field=exc.field) from exc
+    if not isinstance(data, dict):
+        raise CaseError(f"a {what} is a mapping with {shape}", source=source)
+    error = first_schema_error(_validator(schema), data, source, locate)
+    if error is not None:
+        raise CaseError(error.reason, source=source, line=error.line, field=error.field)
+    return data, locate
 
 
 def id_key(case_id: str) -> tuple[int, ...]:
@@ -110,15 +136,7 @@ def id_key(case_id: str) -> tuple[int, ...]:
 def load_file(path: str | Path) -> list[Case]:
     """The cases of one file, validated; ``CaseError`` names file, line and field."""
     source = str(path)
-    try:
-        data, locate = read_document(path, "case file")
-    except ScriptError as exc:
-        raise CaseError(exc.reason, source=exc.source, line=exc.line, field=exc.field) from exc
-    if not isinstance(data, dict):
-        raise CaseError("a case file is a mapping with section, title and cases", source=source)
-    error = first_schema_error(_validator(), data, source, locate)
-    if error is not None:
-        raise CaseError(error.reason, source=source, line=error.line, field=error.field)
+    data, locate = read_checked(path, "case.schema.json", "case file", "section, title and cases")
     section = str(data["section"])
     cases: list[Case] = []
     for i, raw in enumerate(data["cases"]):

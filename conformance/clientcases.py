@@ -9,17 +9,12 @@ Must never import websockets, aiohttp or asyncio.
 from __future__ import annotations
 
 import fnmatch
-import json
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from jsonschema import Draft202012Validator
-
-from conformance.casefile import CaseError, Source
-from mockrt.contract.scriptfile import first_schema_error, parse_script, read_document
+from conformance.casefile import CaseError, Source, packaged_schema, read_checked
+from mockrt.contract.scriptfile import parse_script
 from mockrt.core.script import Script, ScriptError
 
 __all__ = [
@@ -68,17 +63,9 @@ class ClientCase:
         return int(self.id[1:])
 
 
-@cache
 def client_case_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) every client case file satisfies."""
-    text = resources.files("conformance").joinpath("client_case.schema.json").read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
-
-
-@cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(client_case_schema())
+    return packaged_schema("client_case.schema.json")
 
 
 def _scripted(script: Script) -> tuple[str, ...]:
@@ -88,15 +75,9 @@ def _scripted(script: Script) -> tuple[str, ...]:
 
 def _load_file(path: str | Path) -> list[ClientCase]:
     source = str(path)
-    try:
-        data, locate = read_document(path, "client case file")
-    except ScriptError as exc:
-        raise CaseError(exc.reason, source=exc.source, line=exc.line, field=exc.field) from exc
-    if not isinstance(data, dict):
-        raise CaseError("a client case file is a mapping with title and cases", source=source)
-    error = first_schema_error(_validator(), data, source, locate)
-    if error is not None:
-        raise CaseError(error.reason, source=source, line=error.line, field=error.field)
+    data, locate = read_checked(
+        path, "client_case.schema.json", "client case file", "title and cases"
+    )
     cases: list[ClientCase] = []
     for i, raw in enumerate(data["cases"]):
         line = locate(("cases", i, "script"))
