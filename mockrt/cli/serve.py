@@ -4,9 +4,9 @@ Every option also comes from the environment, ``MOCKRT_<OPTION>`` (``MOCKRT_HOST
 ``MOCKRT_PORT``, ``MOCKRT_SCRIPT``, ``MOCKRT_JOURNAL``, ``MOCKRT_API_KEY`` — several keys separated
 by commas —, ``MOCKRT_SPEED``, ``MOCKRT_PERSONA``, ``MOCKRT_LOG_LEVEL``, ``MOCKRT_RULE_WORDING``,
 ``MOCKRT_MODEL_WITH_INTENT``, ``MOCKRT_MAX_SESSIONS``, ``MOCKRT_MAX_JOURNAL_BYTES``,
-``MOCKRT_WORKERS``); a flag wins over its variable. ``--workers N`` (N > 1) hands over to
-``mockrt.serve.workers``, imported only then. Binding an address other than loopback is allowed
-(containers) and logged as a warning. Imported only when ``serve`` runs.
+``MOCKRT_WORKERS``); a flag wins over its variable. ``--workers N`` (N > 1) hands the built
+application over to ``mockrt.serve.workers``, imported only then. Binding an address other than
+loopback is allowed (containers) and logged as a warning. Imported only when ``serve`` runs.
 """
 
 from __future__ import annotations
@@ -188,12 +188,6 @@ def _serve(args: argparse.Namespace) -> int:
         raise SystemExit("mockrt serve: --speed must be >= 0")
     if args.workers < 1:
         raise SystemExit("mockrt serve: --workers must be >= 1")
-    if args.workers > 1:
-        from mockrt.serve.workers import supervise
-
-        any_key = not args.api_keys
-        announce = partial(_announce, args.host, any_key=any_key)
-        return supervise(args.workers, args.host, args.port, _worker_options(args), announce)
     options = Options(rule_wording=args.rule_wording, model_with_intent=args.model_with_intent)
     transcriber = script = None
     if args.replay is not None and args.script is not None:
@@ -223,30 +217,13 @@ def _serve(args: argparse.Namespace) -> int:
     app = create_app(config)
     if script is not None:
         app[ADMIN].script, app[ADMIN].source = script, str(args.script)
-    worker = os.environ.get("MOCKRT_WORKER_OF")  # mockrt.serve.workers.WORKER_ENV
-    if worker:
-        from mockrt.serve.workers import serve_worker
+    if args.workers > 1:
+        from mockrt.serve.workers import supervise
 
-        asyncio.run(serve_worker(app, args.host, args.port, worker))
-        return 0
+        announce = partial(_announce, args.host, any_key=config.api_keys is None)
+        return supervise(app, args.workers, args.host, args.port, announce)
     asyncio.run(_run(app, args.host, args.port, any_key=config.api_keys is None))
     return 0
-
-
-def _worker_options(args: argparse.Namespace) -> dict[str, str | None]:
-    """Every serve option as its ``MOCKRT_*`` variable, for the workers (None: unset)."""
-    out: dict[str, str | None] = {}
-    for dest, value in vars(args).items():
-        if dest in ("func", "command", "workers"):
-            continue
-        name = env_name("api_key" if dest == "api_keys" else dest)
-        if isinstance(value, list):
-            out[name] = ",".join(value)
-        elif value is None or value is False:
-            out[name] = None
-        else:
-            out[name] = "1" if value is True else str(value)
-    return out
 
 
 def _replay(path: Path) -> Callable[[], Transcriber]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,7 @@ __all__ = [
     "worker_of",
 ]
 
+log = logging.getLogger("mockrt")
 WORKER_HEADER = "X-Mockrt-Worker"
 WORKERS_HEADER = "X-Mockrt-Workers"
 LOCAL_HEADER = "X-Mockrt-Local"
@@ -192,7 +194,10 @@ async def _share_minted_key(request: web.Request, response: web.StreamResponse) 
         "session": minted.session.model_dump(mode="json", by_alias=True, exclude_unset=True),
     }
     headers = {"Content-Type": "application/json"}
-    await _send(worker, "POST", KEYS_PATH, headers, json.dumps(shared).encode())
+    try:
+        await _send(worker, "POST", KEYS_PATH, headers, json.dumps(shared).encode())
+    except SiblingError as exc:  # the key still works on this worker; the server is failing
+        log.warning("ephemeral key not shared: %s", exc)
 
 
 async def _receive_key(request: web.Request) -> web.Response:

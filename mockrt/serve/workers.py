@@ -1,23 +1,27 @@
 """``mockrt serve --workers N``: N server processes on one port, for load bigger than one core.
 
-The parent (``supervise``) reserves the port (a socket bound with SO_REUSEPORT, never listening,
-so ``--port 0`` gives every worker the same number), starts N children ``python -m mockrt
-serve`` with the same options (as ``MOCKRT_*`` variables) and ``MOCKRT_WORKER_OF=k/N``, and
-talks to each over its stdin and stdout. A child (``serve_worker``) listens on the public port
-with SO_REUSEPORT (Linux spreads connections over the workers' sockets) and on a private control
-port on 127.0.0.1, and reports the latter; the parent then hands every worker its siblings'
-control ports (``mockrt.serve.fanout`` answers admin and inspector requests for all of them) and
-only then prints the ready line, once.
+The parent (``supervise``) gets the application ``mockrt serve`` built (its script checked once),
+reserves the port (a socket bound with SO_REUSEPORT, never listening, so ``--port 0`` gives every
+worker the same number) and forks N workers: everything is imported already, so a worker is
+serving in milliseconds. Each worker (``serve_worker``) listens on the public port with
+SO_REUSEPORT (Linux spreads connections over the workers' sockets) and on a private control port
+on 127.0.0.1, and reports the latter over a pipe; the parent then hands every worker its
+siblings' control ports (``mockrt.serve.fanout`` answers admin and inspector requests for all of
+them) and only then prints the ready line, once.
 
 Lifecycle: SIGTERM or SIGINT to the parent stops every worker with SIGTERM (exit 0). A worker
 that dies makes the parent name it and how it ended, stop the others and exit 1. A worker whose
-stdin closes (the parent is gone, even by SIGKILL) stops too: no orphans. Workers ignore SIGINT
-(a Ctrl-C reaches the whole process group; the parent stops them in order).
+pipe from the parent closes (the parent is gone, even by SIGKILL) stops too: no orphans. Workers
+ignore SIGINT (a Ctrl-C reaches the whole process group; the parent stops them in order).
 
 ``--journal FILE``: every worker appends to the same file, each flush one ``write`` of whole
 lines on an ``O_APPEND`` descriptor, so lines of different workers never mix within a line; a
-session's lines stay in order. Linux only (SO_REUSEPORT load balancing). Must never be imported
-by ``mockrt.core``; ``mockrt serve`` imports it only when N > 1 or in a worker.
+session's lines stay in order. Per worker: ``--max-sessions`` and ``--max-journal-bytes`` (what
+each keeps in memory) and ``--replay`` (each worker replays the captures from the first, for
+the sessions it gets). ``/healthz`` counts the answering worker's open sessions.
+
+Linux only (SO_REUSEPORT load balancing, ``os.fork``, ``os.pidfd_open``). Must never be imported
+by ``mockrt.core``; ``mockrt serve`` imports it only when N > 1.
 """
 
 from __future__ import annotations
@@ -30,19 +34,19 @@ import secrets
 import signal
 import socket
 import sys
-from collections.abc import Callable, Mapping
+import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 
 from aiohttp import web
 
 from mockrt.serve.fanout import Worker, install_worker
 from mockrt.serve.state import STATE
 
-__all__ = ["WORKER_ENV", "LineAppender", "serve_worker", "supervise", "supported"]
+__all__ = ["LineAppender", "serve_worker", "supervise", "supported"]
 
-WORKER_ENV = "MOCKRT_WORKER_OF"  # "k/N" in a worker's environment; absent in the parent
-_READY_TIMEOUT_S = 60.0  # a worker starts in about a second; bounded all the same
+_READY_TIMEOUT_S = 60.0  # a worker is ready in well under a second; bounded all the same
 _STOP_TIMEOUT_S = 10.0
 
 
@@ -59,15 +63,15 @@ def supported() -> str | None:
 
 
 def supervise(
+    app: web.Application,
     count: int,
     host: str,
     port: int,
-    options: Mapping[str, str | None],
     announce: Callable[[str, int], None],
 ) -> int:
-    """Run ``count`` workers serving ``options`` (``MOCKRT_*`` values; None: unset) on
-    ``host:port`` until SIGTERM/SIGINT (0) or until a worker dies (1). ``announce(host, port)``
-    prints the ready line."""
+    """Serve ``app`` from ``count`` workers on ``host:port`` until SIGTERM/SIGINT (0) or until a
+    worker dies (1). ``announce(host, port)`` prints the ready line. ``app`` is never started
+    here: each worker starts its own copy."""
     why_not = supported()
     if why_not is not None:
         print(f"mockrt serve: {why_not}", file=sys.stderr)
@@ -77,11 +81,18 @@ def supervise(
     except OSError as exc:
         print(f"mockrt serve: cannot bind {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    with reserved:
-        env = {k: v for k, v in os.environ.items() if k not in options}
-        env.update({k: v for k, v in options.items() if v is not None})
-        env.update(MOCKRT_PORT=str(reserved.getsockname()[1]), MOCKRT_WORKERS="1")
-        return asyncio.run(_supervise(count, env, reserved, announce))
+    children: list[_Child] = []
+    try:
+        with reserved:
+            port = reserved.getsockname()[1]
+            for index in range(1, count + 1):
+                children.append(_fork(app, host, port, index, count, reserved, children))
+            return asyncio.run(_supervise(children, reserved, announce))
+    finally:
+        for child in children:  # only after an error of ours: none is left running
+            if child.code is None:
+                os.kill(child.pid, signal.SIGKILL)
+                os.waitpid(child.pid, 0)
 
 
 def _reserve(host: str, port: int) -> socket.socket:
@@ -102,14 +113,20 @@ def _reserve(host: str, port: int) -> socket.socket:
 
 
 class _Child:
-    def __init__(self, index: int, proc: asyncio.subprocess.Process) -> None:
-        self.index, self.proc = index, proc
+    """A worker as the parent sees it: its pid, the pipe to it and the pipe from it."""
+
+    def __init__(self, index: int, pid: int, down: int, up: int) -> None:
+        self.index, self.pid, self.down, self.up = index, pid, down, up
+        self.code: int | None = None  # exit code; -N: killed by signal N
+        self.lines: asyncio.StreamReader | None = None
+        self.exited: asyncio.Future[int] | None = None
 
     async def line(self) -> dict[str, object]:
-        assert self.proc.stdout is not None
-        raw = await self.proc.stdout.readline()
+        """The worker's next message (one JSON object per line)."""
+        assert self.lines is not None and self.exited is not None
+        raw = await self.lines.readline()
         if not raw:
-            raise _Died(self, await self.proc.wait(), "before it was ready")
+            raise _Died(self, await self.exited, "before it was ready")
         message: dict[str, object] = json.loads(raw)
         return message
 
@@ -117,9 +134,7 @@ class _Child:
 class _Died(Exception):
     def __init__(self, child: _Child, code: int, when: str) -> None:
         self.child, self.code = child, code
-        super().__init__(
-            f"worker {child.index} (pid {child.proc.pid}) {_ended(code)} {when}".rstrip()
-        )
+        super().__init__(f"worker {child.index} (pid {child.pid}) {_ended(code)} {when}")
 
 
 def _ended(code: int) -> str:
@@ -132,32 +147,87 @@ def _ended(code: int) -> str:
     return f"exited with code {code}"
 
 
+def _fork(
+    app: web.Application,
+    host: str,
+    port: int,
+    index: int,
+    count: int,
+    reserved: socket.socket,
+    earlier: list[_Child],
+) -> _Child:
+    down_r, down_w = os.pipe()  # parent -> worker
+    up_r, up_w = os.pipe()  # worker -> parent
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the worker: never returns into the parent's code
+        code = 1
+        try:
+            os.close(down_w)
+            os.close(up_r)
+            for sibling in earlier:  # their pipes' parent ends: EOF must mean the parent died
+                os.close(sibling.down)
+                os.close(sibling.up)
+            reserved.close()
+            asyncio.run(serve_worker(app, host, port, f"{index}/{count}", down_r, up_w))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+            if isinstance(exc.code, str):
+                print(exc.code, file=sys.stderr)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    os.close(down_r)
+    os.close(up_w)
+    return _Child(index, pid, down_w, up_r)
+
+
 async def _supervise(
-    count: int, env: dict[str, str], reserved: socket.socket, announce: Callable[[str, int], None]
+    children: list[_Child], reserved: socket.socket, announce: Callable[[str, int], None]
 ) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    children: list[_Child] = []
+    for child in children:
+        _watch(loop, child)
+        child.lines = await _reader(child.up)
     try:
-        for index in range(1, count + 1):
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "mockrt",
-                "serve",
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                env={**env, WORKER_ENV: f"{index}/{count}"},
-            )
-            children.append(_Child(index, proc))
         return await _run(children, reserved, stop, announce)
     except (_Died, TimeoutError) as exc:
         print(f"mockrt serve: {exc}; stopping the other workers", file=sys.stderr)
         return exc.code if isinstance(exc, _Died) and exc.code > 0 else 1
     finally:
         await _stop_all(children)
+
+
+def _watch(loop: asyncio.AbstractEventLoop, child: _Child) -> None:
+    """``child.exited`` resolves with its exit code when it ends (a pidfd is readable then)."""
+    exited: asyncio.Future[int] = loop.create_future()
+    child.exited = exited
+    pidfd = os.pidfd_open(child.pid)
+
+    def reap() -> None:
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
+        _, status = os.waitpid(child.pid, 0)
+        child.code = os.waitstatus_to_exitcode(status)
+        exited.set_result(child.code)
+
+    loop.add_reader(pidfd, reap)
+
+
+async def _reader(fd: int) -> asyncio.StreamReader:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    pipe = os.fdopen(fd, "rb", buffering=0)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
+    return reader
 
 
 async def _run(
@@ -174,23 +244,21 @@ async def _run(
     control = {c.index: int(cast(int, h["control"])) for c, h in zip(children, hellos, strict=True)}
     for child in children:
         siblings = {i: p for i, p in control.items() if i != child.index}
-        assert child.proc.stdin is not None
-        child.proc.stdin.write(json.dumps({"token": token, "siblings": siblings}).encode() + b"\n")
+        os.write(child.down, json.dumps({"token": token, "siblings": siblings}).encode() + b"\n")
     if await _bounded(stop, children) is None:
         return 0
-    first = hellos[0]
-    announce(str(first["host"]), int(cast(int, first["port"])))
-    waits = {asyncio.create_task(c.proc.wait()): c for c in children}
-    stopping = asyncio.create_task(stop.wait())
+    announce(str(hellos[0]["host"]), int(cast(int, hellos[0]["port"])))
+    exits = {cast("asyncio.Future[int]", c.exited): c for c in children}
+    stopping = asyncio.ensure_future(stop.wait())
+    waits: list[asyncio.Future[Any]] = [*exits, stopping]
     try:
-        done, _ = await asyncio.wait([*waits, stopping], return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopping.cancel()
-    dead = [waits[t] for t in waits if t in done]
+    dead = [exits[f] for f in exits if f in done]
     if dead and not stop.is_set():
         child = min(dead, key=lambda c: c.index)
-        assert child.proc.returncode is not None
-        raise _Died(child, child.proc.returncode, "unexpectedly")
+        raise _Died(child, cast(int, child.code), "unexpectedly")
     codes = await _stop_all(children)
     failed = [f"worker {i} {_ended(code)}" for i, code in codes.items() if code != 0]
     if failed:
@@ -202,9 +270,9 @@ async def _run(
 async def _bounded(stop: asyncio.Event, children: list[_Child]) -> list[dict[str, object]] | None:
     """Every worker's next line, within the start-up bound; None if stopped meanwhile. Raises
     ``_Died`` for the first worker that ended instead."""
-    lines = [asyncio.create_task(c.line()) for c in children]
-    stopping = asyncio.create_task(stop.wait())
-    pending: set[asyncio.Task[object]] = {*lines, stopping}
+    lines = [asyncio.ensure_future(c.line()) for c in children]
+    stopping = asyncio.ensure_future(stop.wait())
+    pending: set[asyncio.Future[Any]] = {*lines, stopping}
     loop = asyncio.get_running_loop()
     deadline = loop.time() + _READY_TIMEOUT_S
     try:
@@ -226,17 +294,19 @@ async def _bounded(stop: asyncio.Event, children: list[_Child]) -> list[dict[str
 async def _stop_all(children: list[_Child]) -> dict[int, int]:
     """SIGTERM to every worker still running, SIGKILL after the bound; their exit codes."""
     for child in children:
-        if child.proc.returncode is None:
-            child.proc.terminate()
-        if child.proc.stdin is not None:
-            child.proc.stdin.close()  # a worker still starting reads EOF and stops too
+        if child.code is None:
+            os.kill(child.pid, signal.SIGTERM)
+        if child.down >= 0:
+            os.close(child.down)  # a worker still starting reads EOF and stops too
+            child.down = -1
     codes: dict[int, int] = {}
     for child in children:
+        assert child.exited is not None
         try:
-            code = await asyncio.wait_for(child.proc.wait(), _STOP_TIMEOUT_S)
+            code = await asyncio.wait_for(asyncio.shield(child.exited), _STOP_TIMEOUT_S)
         except TimeoutError:
-            child.proc.kill()
-            code = await child.proc.wait()
+            os.kill(child.pid, signal.SIGKILL)
+            code = await child.exited
         codes[child.index] = 0 if code == -signal.SIGTERM else code
     return codes
 
@@ -244,8 +314,11 @@ async def _stop_all(children: list[_Child]) -> dict[int, int]:
 # --- a worker -----------------------------------------------------------------------------------
 
 
-async def serve_worker(app: web.Application, host: str, port: int, spec: str) -> None:
-    """Serve ``app`` as worker ``spec`` ("k/N") until SIGTERM or until stdin closes."""
+async def serve_worker(
+    app: web.Application, host: str, port: int, spec: str, down: int, up: int
+) -> None:
+    """Serve ``app`` as worker ``spec`` ("k/N") until SIGTERM or until the pipe ``down`` from
+    the parent closes; messages to the parent go to the pipe ``up``."""
     index, count = (int(part) for part in spec.split("/"))
     worker = Worker(index, count, token="")
     install_worker(app, worker)
@@ -262,14 +335,17 @@ async def serve_worker(app: web.Application, host: str, port: int, spec: str) ->
         await web.TCPSite(runner, "127.0.0.1", 0).start()
         bound_host, bound_port = runner.addresses[0][:2]
         control = runner.addresses[public][1]
-        reader = await _stdin_reader()
-        _tell({"host": bound_host, "port": bound_port, "control": control})
-        told = json.loads(await reader.readline() or b"{}")
+        reader = await _reader(down)
+        _tell(up, {"host": bound_host, "port": bound_port, "control": control})
+        line = await reader.readline()
+        if not line:
+            return  # the parent is gone (or stopping) before we were ready
+        told = json.loads(line)
         worker.token = str(told.get("token", ""))
         worker.siblings = {int(i): int(p) for i, p in told.get("siblings", {}).items()}
-        _tell({"ready": index})
-        eof = asyncio.create_task(reader.read())  # returns when the parent's end closes
-        waiting = asyncio.create_task(stop.wait())
+        _tell(up, {"ready": index})
+        eof = asyncio.ensure_future(reader.read())  # returns when the parent's end closes
+        waiting = asyncio.ensure_future(stop.wait())
         await asyncio.wait([eof, waiting], return_when=asyncio.FIRST_COMPLETED)
         eof.cancel()
         waiting.cancel()
@@ -277,16 +353,8 @@ async def serve_worker(app: web.Application, host: str, port: int, spec: str) ->
         await runner.cleanup()  # on_shutdown closes every session with 1001
 
 
-def _tell(message: dict[str, object]) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
-
-
-async def _stdin_reader() -> asyncio.StreamReader:
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    return reader
+def _tell(up: int, message: dict[str, object]) -> None:
+    os.write(up, json.dumps(message).encode() + b"\n")
 
 
 class LineAppender(io.TextIOBase):
