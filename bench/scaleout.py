@@ -30,6 +30,7 @@ def scale_out(reps: int, clients: int, frames_per_run: int, frames: Frames) -> d
             with procs.server(kind, pin=False) as srv:
                 runs[workers].append(ingest.blast(srv, clients, frames_per_run, frames))
     medians = {n: statistics.median(r["frames_per_s"] for r in v) for n, v in runs.items()}
+    share = statistics.median(r["busiest_worker_share"] for r in runs[2])
     cpu = {n: statistics.median(r["cpu_us_per_frame"] for r in v) for n, v in runs.items()}
     return {
         "clients": clients,
@@ -40,6 +41,7 @@ def scale_out(reps: int, clients: int, frames_per_run: int, frames: Frames) -> d
             for n in KINDS
         },
         "ratio": medians[2] / medians[1] if medians[1] else None,
+        "busiest_worker_share": share,
     }
 
 
@@ -53,5 +55,6 @@ def summary(result: dict[str, Any]) -> str:
         f"--workers 2 {w['2']['frames_per_s']:,.0f} frames/s; "
         f"2 workers ÷ 1 = {'–' if ratio is None else f'{ratio:.2f}'} "
         f"(server CPU µs/frame {w['1']['cpu_us_per_frame']:.1f} and "
-        f"{w['2']['cpu_us_per_frame']:.1f})"
+        f"{w['2']['cpu_us_per_frame']:.1f}; the busier of the 2 workers had "
+        f"{result['busiest_worker_share']:.0%} of the connections)"
     )
