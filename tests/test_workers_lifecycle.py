@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mockrt.cli.main import build_parser, main
-from tests.workers_procs import alive, children, start, stop, wait_gone
+from tests.workers_procs import alive, children, serve, start, stop, wait_gone
 
 linux_only = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="--workers needs Linux's SO_REUSEPORT"
@@ -103,6 +103,20 @@ def test_a_taken_port_is_refused_by_the_parent_before_any_worker_starts() -> Non
     assert result.returncode == 1
     assert f"cannot bind 127.0.0.1:{port}" in result.stderr
     assert "worker" not in result.stderr  # none was started
+
+
+@linux_only
+def test_a_port_served_by_other_workers_is_not_shared(tmp_path: Path) -> None:
+    with serve("--workers", "2", stderr=tmp_path / "first.txt") as first:
+        result = subprocess.run(
+            [sys.executable, "-m", "mockrt", "serve", "--port", str(first.port), "--workers", "2"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 1
+        assert f"127.0.0.1:{first.port} is served by another process" in result.stderr
+        assert len(first.workers()) == 2
 
 
 def test_workers_1_is_one_process_that_never_loads_the_workers_machinery(tmp_path: Path) -> None:

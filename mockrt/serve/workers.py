@@ -81,6 +81,10 @@ def supervise(
     except OSError as exc:
         print(f"mockrt serve: cannot bind {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
+    if port and _answers(reserved):
+        reserved.close()
+        print(f"mockrt serve: {host}:{port} is served by another process", file=sys.stderr)
+        return 1
     children: list[_Child] = []
     try:
         with reserved:
@@ -110,6 +114,19 @@ def _reserve(host: str, port: int) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+def _answers(reserved: socket.socket) -> bool:
+    """Whether something already listens where ``reserved`` is bound: another server started
+    with SO_REUSEPORT would share the port with ours instead of failing it."""
+    host, port = reserved.getsockname()[:2]
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1" if host == "0.0.0.0" else "::1"
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
 
 
 class _Child:
