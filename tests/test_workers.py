@@ -31,6 +31,7 @@ def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     journal = tmp_path_factory.mktemp("workers") / "journal.jsonl"
     with serve("--workers", "2", "--speed", "0", "--journal", str(journal)) as served:
         yield served
+        assert "Traceback" not in served.errors()
 
 
 async def update_round_trip(url: str) -> tuple[str, str]:
