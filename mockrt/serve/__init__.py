@@ -43,7 +43,8 @@ _MODULES: dict[str, str] = {
     "server": "create_app describe_violation install_log_redaction",
     "state": "Live ServerConfig ServerState STATE",
     "testing": "MockRealtimeServer TEST_API_KEY",
-    "workers": "LineAppender serve_worker supervise supported",
+    "worker": "LineAppender read_pipe serve_worker",
+    "workers": "supervise supported",
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names.split()}
 

@@ -7,7 +7,7 @@ serving in milliseconds. Each worker (``serve_worker``) listens on the public po
 SO_REUSEPORT (Linux spreads connections over the workers' sockets) and on a private control port
 on 127.0.0.1, and reports the latter over a pipe; the parent then hands every worker its
 siblings' control ports (``mockrt.serve.fanout`` answers admin and inspector requests for all of
-them) and only then prints the ready line, once.
+them; a worker is ``mockrt.serve.worker``) and only then prints the ready line, once.
 
 Lifecycle: SIGTERM or SIGINT to the parent stops every worker with SIGTERM (exit 0). A worker
 that dies makes the parent name it and how it ended, stop the others and exit 1. A worker whose
@@ -27,7 +27,6 @@ by ``mockrt.core``; ``mockrt serve`` imports it only when N > 1.
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import os
 import secrets
@@ -36,15 +35,13 @@ import socket
 import sys
 import traceback
 from collections.abc import Callable
-from pathlib import Path
-from typing import IO, Any, cast
+from typing import Any, cast
 
 from aiohttp import web
 
-from mockrt.serve.fanout import Worker, install_worker
-from mockrt.serve.state import STATE
+from mockrt.serve.worker import read_pipe, serve_worker
 
-__all__ = ["LineAppender", "serve_worker", "supervise", "supported"]
+__all__ = ["supervise", "supported"]
 
 _READY_TIMEOUT_S = 60.0  # a worker is ready in well under a second; bounded all the same
 _STOP_TIMEOUT_S = 10.0
@@ -213,7 +210,7 @@ async def _supervise(
         loop.add_signal_handler(sig, stop.set)
     for child in children:
         _watch(loop, child)
-        child.lines = await _reader(child.up)
+        child.lines = await read_pipe(child.up)
     try:
         return await _run(children, reserved, stop, announce)
     except (_Died, TimeoutError) as exc:
@@ -237,14 +234,6 @@ def _watch(loop: asyncio.AbstractEventLoop, child: _Child) -> None:
         exited.set_result(child.code)
 
     loop.add_reader(pidfd, reap)
-
-
-async def _reader(fd: int) -> asyncio.StreamReader:
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
-    pipe = os.fdopen(fd, "rb", buffering=0)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
-    return reader
 
 
 async def _run(
@@ -326,83 +315,3 @@ async def _stop_all(children: list[_Child]) -> dict[int, int]:
             code = await child.exited
         codes[child.index] = 0 if code == -signal.SIGTERM else code
     return codes
-
-
-# --- a worker -----------------------------------------------------------------------------------
-
-
-async def serve_worker(
-    app: web.Application, host: str, port: int, spec: str, down: int, up: int
-) -> None:
-    """Serve ``app`` as worker ``spec`` ("k/N") until SIGTERM or until the pipe ``down`` from
-    the parent closes; messages to the parent go to the pipe ``up``."""
-    index, count = (int(part) for part in spec.split("/"))
-    worker = Worker(index, count, token="")
-    install_worker(app, worker)
-    app.on_startup.append(_line_journal)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
-    loop.add_signal_handler(signal.SIGINT, lambda: None)  # the parent stops us
-    runner = web.AppRunner(app, handle_signals=False)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, host, port, reuse_port=True).start()
-        public = len(runner.addresses)
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        bound_host, bound_port = runner.addresses[0][:2]
-        control = runner.addresses[public][1]
-        reader = await _reader(down)
-        _tell(up, {"host": bound_host, "port": bound_port, "control": control})
-        line = await reader.readline()
-        if not line:
-            return  # the parent is gone (or stopping) before we were ready
-        told = json.loads(line)
-        worker.token = str(told.get("token", ""))
-        worker.siblings = {int(i): int(p) for i, p in told.get("siblings", {}).items()}
-        _tell(up, {"ready": index})
-        eof = asyncio.ensure_future(reader.read())  # returns when the parent's end closes
-        waiting = asyncio.ensure_future(stop.wait())
-        await asyncio.wait([eof, waiting], return_when=asyncio.FIRST_COMPLETED)
-        eof.cancel()
-        waiting.cancel()
-    finally:
-        await runner.cleanup()  # on_shutdown closes every session with 1001
-
-
-def _tell(up: int, message: dict[str, object]) -> None:
-    os.write(up, json.dumps(message).encode() + b"\n")
-
-
-class LineAppender(io.TextIOBase):
-    """A journal file for many writers: lines are kept until ``flush``, which appends them in
-    one ``write`` on an ``O_APPEND`` descriptor (appends to a local file are not interleaved)."""
-
-    def __init__(self, path: Path) -> None:
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        self._parts: list[str] = []
-
-    def write(self, text: str) -> int:
-        self._parts.append(text)
-        return len(text)
-
-    def flush(self) -> None:
-        if self._parts:
-            data = "".join(self._parts).encode("utf-8")
-            self._parts = []
-            while data:
-                data = data[os.write(self._fd, data) :]
-
-    def close(self) -> None:
-        if not self.closed:
-            self.flush()
-            os.close(self._fd)
-        super().close()
-
-
-async def _line_journal(app: web.Application) -> None:
-    """After the server opened ``--journal FILE``: the same file, whole lines per write."""
-    state = app[STATE]
-    if state.journal_file is not None and state.config.journal_path is not None:
-        state.journal_file.close()
-        state.journal_file = cast(IO[str], LineAppender(state.config.journal_path))
