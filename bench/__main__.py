@@ -64,7 +64,7 @@ FULL = Profile(
 )  # fmt: skip
 QUICK = Profile(
     "quick", 1, 15_000, (1, 10), ("b", "mockrt"), 1, 50, 800, 1, 1.5, 0.5, 20.0, 50,
-    200, 50, 3, 300, 12, 10_000,
+    200, 50, 3, 300, 12, 8_000,
 )  # fmt: skip
 SMOKE = Profile(  # CI's smoke test: tiny counts, structure only
     "smoke", 1, 200, (1, 2), ("b", "mockrt"), 1, 4, 8, 1, 0.3, 0.1, 20.0, 5, 5, 4, 1, 10, 4,
