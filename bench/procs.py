@@ -34,6 +34,7 @@ __all__ = [
     "rss_bytes",
     "server",
     "server_command",
+    "unpinned_self",
     "use_before",
 ]
 
@@ -102,6 +103,21 @@ def pin_self(enabled: bool) -> None:
     """The client side runs on the core the servers do not use."""
     if enabled and pinning():
         os.sched_setaffinity(0, {CLIENT_CORE})
+
+
+@contextlib.contextmanager
+def unpinned_self() -> Iterator[None]:
+    """The load generator on every core it may use, for the block (scale-out: the servers are
+    not pinned either)."""
+    if not _CORES:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, _CORES)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
 
 
 def cpu_seconds(pid: int) -> float:
