@@ -5,7 +5,8 @@ RMS per frame, and ``mockrt serve`` as a user runs it. Each server runs in its o
 pinned to core 0 when there are two cores; the load generator (this process) runs on core 1.
 Scenarios, each bounded in frames and seconds: ingest (1 and 10 clients), real-time capacity,
 ``session.update`` round trip (idle and under load), start-up (in-process and command), RSS per
-idle session. Repetitions are interleaved across servers; figures are medians; every ratio is
+idle session; scale-out (``--workers 1`` against ``--workers 2``, unpinned, printed under the
+table). Repetitions are interleaved across servers; figures are medians; every ratio is
 mockrt's figure over a reference's from the same run. Prints a table and writes JSON.
 """
 
@@ -27,11 +28,11 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from bench import ingest, memory, paced, procs, startup
+from bench import ingest, memory, paced, procs, scaleout, startup
 from bench.report import build_rows, format_table
 from bench.signals import build_frames
 
-SCENARIOS = ("ingest", "capacity", "roundtrip", "startup", "memory")
+SCENARIOS = ("ingest", "capacity", "roundtrip", "startup", "memory", "scaleout")
 
 
 @dataclass(frozen=True)
@@ -53,18 +54,21 @@ class Profile:
     rt_load_streams: int
     startup_reps: int
     sessions: int  # idle sessions held for the RSS figure
+    scaleout_clients: int  # more than cores, so that every worker gets connections
+    scaleout_frames: int  # per run, split over the clients
 
 
 FULL = Profile(
     "full", 3, 60_000, (1, 10), ("b", "mockrt"), 2, 50, 1600, 2, 3.0, 1.0, 20.0, 50,
-    1000, 100, 7, 1000,
+    1000, 100, 7, 1000, 16, 60_000,
 )  # fmt: skip
 QUICK = Profile(
     "quick", 1, 15_000, (1, 10), ("b", "mockrt"), 1, 50, 800, 1, 1.5, 0.5, 20.0, 50,
-    200, 50, 3, 300,
+    200, 50, 3, 300, 12, 8_000,
 )  # fmt: skip
 SMOKE = Profile(  # CI's smoke test: tiny counts, structure only
-    "smoke", 1, 200, (1, 2), ("b", "mockrt"), 1, 4, 8, 1, 0.3, 0.1, 20.0, 5, 5, 4, 1, 10,
+    "smoke", 1, 200, (1, 2), ("b", "mockrt"), 1, 4, 8, 1, 0.3, 0.1, 20.0, 5, 5, 4, 1, 10, 4,
+    200,
 )  # fmt: skip
 PROFILES = {p.name: p for p in (FULL, QUICK, SMOKE)}
 
@@ -191,6 +195,10 @@ def run_memory(p: Profile, kinds: list[str], pin: bool, frames: Any) -> dict[str
     return {"sessions": p.sessions, "kinds": out}
 
 
+def run_scaleout(p: Profile, kinds: list[str], pin: bool, frames: Any) -> dict[str, Any]:
+    return scaleout.scale_out(p.reps, p.scaleout_clients, p.scaleout_frames, frames)
+
+
 def _finite(value: Any) -> Any:
     """``value`` with NaN and infinities as null: the JSON is strict JSON."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -208,6 +216,7 @@ RUNNERS: dict[str, Callable[[Profile, list[str], bool, Any], dict[str, Any]]] = 
     "roundtrip": run_roundtrip,
     "startup": run_startup,
     "memory": run_memory,
+    "scaleout": run_scaleout,
 }
 
 
@@ -262,7 +271,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result["seconds"] = time.time() - started
     result["load_after"] = os.getloadavg()
     result["rows"] = build_rows(result["scenarios"])
-    print(format_table(result["rows"], markdown=args.markdown))
+    if result["rows"]:
+        print(format_table(result["rows"], markdown=args.markdown))
+    if "scaleout" in result["scenarios"]:
+        print("\n" + scaleout.summary(result["scenarios"]["scaleout"]))
     m = result["machine"]
     print(
         f"\n{m['cpu']}, {m['cores']} cores, Python {m['python']}, "

@@ -43,13 +43,25 @@ async def _blast(server: Server, clients: int, per_client: int, frames: Frames) 
     finally:
         await wsload.close_all(conns)
     sent = clients * per_client
+    # mockrt serve --workers N: the share of the connections the busiest worker got
+    workers = [_worker(c.head) for c in conns]
+    busiest = max(workers.count(w) for w in set(workers)) / len(workers)
     return {
+        "busiest_worker_share": busiest,
         "frames": sent,
         "seconds": elapsed,
         "frames_per_s": sent / elapsed,
         "cpu_s": cpu,
         "cpu_us_per_frame": cpu / sent * 1e6,
     }
+
+
+def _worker(head: bytes) -> str:
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"x-mockrt-worker":
+            return value.strip().decode()
+    return ""
 
 
 def blast(server: Server, clients: int, total_frames: int, frames: Frames) -> dict[str, float]:

@@ -2,7 +2,8 @@
 
 Server kinds: ``a`` (bare aiohttp, receive only), ``b`` (bare aiohttp + JSON + base64 + RMS),
 ``mockrt`` (``python -m mockrt serve --port 0`` exactly as a user runs it: server VAD on, every
-frame validated and journaled in memory) and ``mockrt+journal`` (the same with ``--journal FILE``).
+frame validated and journaled in memory), ``mockrt+journal`` (the same with ``--journal FILE``)
+and ``mockrt-w1``/``mockrt-w2`` (``--workers 1``/``2``, for the scale-out scenario, never pinned).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ __all__ = [
     "KIND_LABELS",
     "ROOT",
     "Server",
+    "children",
     "cpu_seconds",
     "cwd_for",
     "pin_self",
@@ -32,6 +34,7 @@ __all__ = [
     "rss_bytes",
     "server",
     "server_command",
+    "unpinned_self",
     "use_before",
 ]
 
@@ -45,6 +48,8 @@ KIND_LABELS = {
     "b": "(b) bare aiohttp + JSON + base64 + RMS",
     "mockrt": "mockrt serve (VAD, validation, journal in memory)",
     "mockrt+journal": "mockrt serve --journal FILE",
+    "mockrt-w1": "mockrt serve --workers 1 (unpinned)",
+    "mockrt-w2": "mockrt serve --workers 2 (unpinned)",
     "before": "mockrt serve of the --before checkout",
 }
 _PORT = re.compile(rb":(\d+)/")
@@ -80,6 +85,8 @@ def server_command(kind: str, journal: Path | None = None) -> list[str]:
     if kind == "mockrt+journal":
         assert journal is not None
         command += ["--journal", str(journal)]
+    if kind.startswith("mockrt-w"):  # scale-out: mockrt-w2 is --workers 2
+        command += ["--workers", kind.removeprefix("mockrt-w")]
     return command
 
 
@@ -98,10 +105,39 @@ def pin_self(enabled: bool) -> None:
         os.sched_setaffinity(0, {CLIENT_CORE})
 
 
+@contextlib.contextmanager
+def unpinned_self() -> Iterator[None]:
+    """The load generator on every core it may use, for the block (scale-out: the servers are
+    not pinned either)."""
+    if not _CORES:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, _CORES)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of ``pid`` (proc(5): fields 14 and 15, in clock ticks)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (``--workers N``: the workers)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry.name))
+    return out
 
 
 def rss_bytes(pid: int) -> int:
@@ -156,7 +192,14 @@ class Server:
     port: int
 
     def cpu(self) -> float:
-        return cpu_seconds(self.pid)
+        """The server's CPU time, its workers' included (``--workers N``)."""
+        total = cpu_seconds(self.pid)
+        for child in children(self.pid):
+            try:
+                total += cpu_seconds(child)
+            except OSError:  # pragma: no cover - a worker gone between the two reads
+                pass
+        return total
 
     def rss(self) -> int:
         return rss_bytes(self.pid)

@@ -61,6 +61,7 @@ class Client(asyncio.Protocol):
         self.waiters: dict[str, asyncio.Future[float]] = {}
         self._buf = bytearray()
         self._upgraded = False
+        self.head = b""  # the handshake response's status line and headers
         self._can_write: asyncio.Future[None] | None = None
 
     # --- asyncio.Protocol ------------------------------------------------------------------
@@ -93,6 +94,7 @@ class Client(asyncio.Protocol):
             if end < 0:
                 return
             head = bytes(self._buf[:end])
+            self.head = head
             del self._buf[: end + 4]
             if not head.startswith(b"HTTP/1.1 101"):
                 self.upgraded.set_exception(ConnectionError(head.split(b"\r\n")[0].decode()))

@@ -31,7 +31,7 @@ def test_benchmark_smoke_run_reports_every_scenario_against_the_references(
     assert "mockrt ÷ ref" in result.stdout  # the table was printed
     data = json.loads(out.read_text())
     scenarios = data["scenarios"]
-    assert set(scenarios) == {"ingest", "capacity", "roundtrip", "startup", "memory"}
+    assert set(scenarios) == {"ingest", "capacity", "roundtrip", "startup", "memory", "scaleout"}
 
     for clients in ("1", "2"):
         for kind in ("a", "b", "mockrt"):
@@ -69,3 +69,8 @@ def test_benchmark_smoke_run_reports_every_scenario_against_the_references(
         if row["values"].get("mockrt") is not None and row["values"].get(row["reference"]):
             assert row["ratio"] is not None and math.isfinite(row["ratio"])
     assert data["machine"]["cores"] >= 1
+    scale = scenarios["scaleout"]
+    for workers in ("1", "2"):
+        assert scale["workers"][workers]["runs"][0]["frames"] > 0
+    assert scale["ratio"] > 0 and "unpinned" in scale["note"]
+    assert "scale-out, ingest" in result.stdout and "2 workers ÷ 1" in result.stdout

@@ -33,6 +33,7 @@ OPTIONS: list[tuple[str, str, Any, str, Any]] = [
     ("--model-with-intent", "at-handshake", "at-handshake", "after-update", "after-update"),
     ("--max-sessions", "7", 7, "3", 3),
     ("--max-journal-bytes", "1024", 1024, "2048", 2048),
+    ("--workers", "2", 2, "1", 1),
 ]
 
 

@@ -3,9 +3,10 @@
 Every option also comes from the environment, ``MOCKRT_<OPTION>`` (``MOCKRT_HOST``,
 ``MOCKRT_PORT``, ``MOCKRT_SCRIPT``, ``MOCKRT_JOURNAL``, ``MOCKRT_API_KEY`` — several keys separated
 by commas —, ``MOCKRT_SPEED``, ``MOCKRT_PERSONA``, ``MOCKRT_LOG_LEVEL``, ``MOCKRT_RULE_WORDING``,
-``MOCKRT_MODEL_WITH_INTENT``, ``MOCKRT_MAX_SESSIONS``, ``MOCKRT_MAX_JOURNAL_BYTES``); a flag wins
-over its variable. Binding an address other than loopback is allowed (containers) and logged as a
-warning. Imported only when ``serve`` runs.
+``MOCKRT_MODEL_WITH_INTENT``, ``MOCKRT_MAX_SESSIONS``, ``MOCKRT_MAX_JOURNAL_BYTES``,
+``MOCKRT_WORKERS``); a flag wins over its variable. ``--workers N`` (N > 1) hands the built
+application over to ``mockrt.serve.workers``, imported only then. Binding an address other than
+loopback is allowed (containers) and logged as a warning. Imported only when ``serve`` runs.
 """
 
 from __future__ import annotations
@@ -150,6 +151,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=Options().model_with_intent,
         metavar="NAME",
     )
+    _add(
+        serve,
+        "--workers",
+        "run N server processes on the one port (Linux only: SO_REUSEPORT spreads the "
+        "connections), for load bigger than one core; the inspector and the admin API answer "
+        "for all of them, every response says which worker answered (X-Mockrt-Worker), "
+        "--journal FILE gets every worker's lines (default 1: one process)",
+        type=int,
+        default=1,
+        metavar="N",
+    )
     serve.set_defaults(func=_serve)
 
 
@@ -174,6 +186,8 @@ def _serve(args: argparse.Namespace) -> int:
     )
     if args.speed < 0:
         raise SystemExit("mockrt serve: --speed must be >= 0")
+    if args.workers < 1:
+        raise SystemExit("mockrt serve: --workers must be >= 1")
     options = Options(rule_wording=args.rule_wording, model_with_intent=args.model_with_intent)
     transcriber = script = None
     if args.replay is not None and args.script is not None:
@@ -203,6 +217,11 @@ def _serve(args: argparse.Namespace) -> int:
     app = create_app(config)
     if script is not None:
         app[ADMIN].script, app[ADMIN].source = script, str(args.script)
+    if args.workers > 1:
+        from mockrt.serve.workers import supervise
+
+        announce = partial(_announce, args.host, any_key=config.api_keys is None)
+        return supervise(app, args.workers, args.host, args.port, announce)
     asyncio.run(_run(app, args.host, args.port, any_key=config.api_keys is None))
     return 0
 
@@ -243,15 +262,20 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _announce(host: str, bound_host: str, bound_port: int, *, any_key: bool) -> None:
+    """The ready line (and the warning when not only on loopback)."""
+    warn_if_exposed(host, bound_port, any_key=any_key)
+    shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+    print(f"ws://{shown}:{bound_port}/v1/realtime?intent=transcription", flush=True)
+
+
 async def _run(app: web.Application, host: str, port: int, *, any_key: bool) -> None:
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
     bound_host, bound_port = runner.addresses[0][:2]
-    warn_if_exposed(host, int(bound_port), any_key=any_key)
-    shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
-    print(f"ws://{shown}:{bound_port}/v1/realtime?intent=transcription", flush=True)
+    _announce(host, bound_host, int(bound_port), any_key=any_key)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

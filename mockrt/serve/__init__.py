@@ -21,6 +21,10 @@ _MODULES: dict[str, str] = {
     "cassette_plugin": "LIVE_UPSTREAM mockrt_cassette",
     "admin": ("add_admin_routes ADMIN AdminState configuration load_script reset restore_script"),
     "background": "BackgroundMockServer",
+    "fanout": (
+        "ask_siblings install_worker is_local KEYS_PATH LOCAL_HEADER Reply SiblingError Worker "
+        "WORKER WORKER_HEADER WORKERS_HEADER worker_of"
+    ),
     "inspector": "add_routes ROUTE_NAME session_summary",
     "openapi": "openapi_document",
     "proxy": "create_proxy_app PROXY ProxyConfig ProxyState Route upstream_url",
@@ -39,6 +43,8 @@ _MODULES: dict[str, str] = {
     "server": "create_app describe_violation install_log_redaction",
     "state": "Live ServerConfig ServerState STATE",
     "testing": "MockRealtimeServer TEST_API_KEY",
+    "worker": "LineAppender read_pipe serve_worker",
+    "workers": "supervise supported",
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names.split()}
 

@@ -9,15 +9,21 @@
     GET    /mockrt/openapi.json  the OpenAPI document of these routes and the REST endpoints
 
 When ``--api-key`` is set the admin routes need ``Authorization: Bearer <one of those keys>``;
-otherwise they are open (the mock binds 127.0.0.1 by default). ``reset``, ``load_script`` and
-``restore_script`` are the same operations for Python callers (``MockRealtimeServer``). Owns
-nothing of the protocol; must never be imported by ``mockrt.core``.
+otherwise they are open (the mock binds 127.0.0.1 by default). With ``mockrt serve --workers N``
+the worker that gets a request answers for all (``mockrt.serve.fanout``): the journal merges
+every worker's, ``config`` counts every worker's sessions and says how many workers there are,
+and ``script`` and ``reset`` apply to every worker (a reset's counts are summed).
+
+``reset``, ``load_script`` and ``restore_script`` are the same operations for Python callers
+(``MockRealtimeServer``). Owns nothing of the protocol; must never be imported by
+``mockrt.core``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from dataclasses import asdict, dataclass, replace
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
@@ -148,8 +154,39 @@ def _denied(request: web.Request) -> web.Response | None:
     return _error(401, "The admin API needs 'Authorization: Bearer <key>' with a --api-key key.")
 
 
+async def _siblings(request: web.Request, body: bytes | None = None) -> list[Any] | web.Response:
+    """The siblings' JSON answers to the same request (none with one worker), or the error
+    response when one did not answer or failed."""
+    from mockrt.serve.fanout import SiblingError, ask_siblings
+
+    try:
+        replies = await ask_siblings(request, body)
+    except SiblingError as exc:
+        return exc.response()
+    for reply in replies:
+        if reply.status != 200:
+            return _error(502, f"worker {reply.worker} answered {reply.status}: {reply.body}")
+    return [reply.body for reply in replies]
+
+
 async def _get_config(request: web.Request) -> web.Response:
-    return _denied(request) or web.json_response(configuration(request.app))
+    denied = _denied(request)
+    if denied is not None:
+        return denied
+    from mockrt.serve.fanout import worker_of
+
+    config = configuration(request.app)
+    worker = worker_of(request.app)
+    if worker is None:
+        return web.json_response(config)
+    others = await _siblings(request)
+    if isinstance(others, web.Response):
+        return others
+    for other in others:
+        for kind in ("live", "finished"):
+            config["sessions"][kind] += other["sessions"][kind]
+    config["workers"] = worker.count
+    return web.json_response(config)
 
 
 async def _put_script(request: web.Request) -> web.Response:
@@ -157,7 +194,8 @@ async def _put_script(request: web.Request) -> web.Response:
     if denied is not None:
         return denied
     try:
-        data = await request.json()
+        raw = await request.read()
+        data = json.loads(raw)
     except ValueError:
         return _error(400, "The body must be a script as JSON (the script file's format).")
     # script-file checking (jsonschema) loads on first use, not at `mockrt serve`'s start-up
@@ -167,6 +205,9 @@ async def _put_script(request: web.Request) -> web.Response:
         script = parse_script(data, source="PUT /mockrt/script")
     except ScriptError as exc:
         return _error(400, str(exc))
+    others = await _siblings(request, raw)
+    if isinstance(others, web.Response):
+        return others
     load_script(request.app, script, "PUT /mockrt/script")
     return web.json_response(configuration(request.app)["script"])
 
@@ -175,12 +216,23 @@ async def _delete_script(request: web.Request) -> web.Response:
     denied = _denied(request)
     if denied is not None:
         return denied
+    others = await _siblings(request)
+    if isinstance(others, web.Response):
+        return others
     restore_script(request.app)
     return web.json_response({"script": configuration(request.app)["script"]})
 
 
 async def _post_reset(request: web.Request) -> web.Response:
-    return _denied(request) or web.json_response(await reset(request.app))
+    denied = _denied(request)
+    if denied is not None:
+        return denied
+    mine, others = await asyncio.gather(reset(request.app), _siblings(request))
+    if isinstance(others, web.Response):
+        return others
+    for other in others:
+        mine = {key: count + int(other[key]) for key, count in mine.items()}
+    return web.json_response(mine)
 
 
 async def _get_journal(request: web.Request) -> web.Response:
@@ -189,9 +241,13 @@ async def _get_journal(request: web.Request) -> web.Response:
         return denied
     state = _state(request.app)
     sessions = [*state.finished, *(live.session for live in state.live.values())]
-    return web.json_response(
-        {"entries": [entry.to_json() for s in sessions for entry in s.journal]}
-    )
+    entries = [entry.to_json() for s in sessions for entry in s.journal]
+    others = await _siblings(request)
+    if isinstance(others, web.Response):
+        return others
+    for other in others:
+        entries += other["entries"]
+    return web.json_response({"entries": entries})
 
 
 async def _get_openapi(request: web.Request) -> web.Response:

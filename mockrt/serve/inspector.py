@@ -15,6 +15,10 @@ as the API does (``Authorization: Bearer <key>``), else 401 with the API's error
 shown contains audio (the journal summarises every ``audio`` string) or a raw control character
 or lone surrogate (escaped), so no client frame can make a page fail.
 
+With ``mockrt serve --workers N`` the worker that gets a request answers for all
+(``mockrt.serve.fanout``): the session list merges every worker's sessions, each row tagged
+with its ``worker``, and a session another worker holds is fetched from it.
+
 It only reads ``app[STATE]``; calling it twice adds the routes once. ``mockrt.serve.server`` is
 imported when a route is added or served, not at import time, so ``create_app`` may import this
 module; ``mockrt.diagnosis`` is imported when a page is first served, not at ``mockrt serve``'s
@@ -139,16 +143,63 @@ def _not_found(session_id: str) -> web.Response:
     )
 
 
+def _row(request: web.Request, session: Session, is_open: bool) -> dict[str, Any]:
+    """``session_summary``; with several workers, tagged with this worker's number."""
+    from mockrt.serve.fanout import worker_of
+
+    row = session_summary(session, is_open)
+    worker = worker_of(request.app)
+    if worker is not None:
+        row["worker"] = worker.index
+    return row
+
+
+def _rows(request: web.Request) -> list[dict[str, Any]]:
+    return [_row(request, s, is_open) for s, is_open in _all_sessions(_state(request))]
+
+
+async def _all_rows(request: web.Request) -> list[dict[str, Any]] | web.Response:
+    """Every worker's rows, this one's first (a 502 response if a sibling did not answer)."""
+    from mockrt.serve.fanout import SiblingError, ask_siblings
+
+    rows = _rows(request)
+    try:
+        replies = await ask_siblings(request.clone(rel_url="/mockrt/sessions"))
+    except SiblingError as exc:
+        return exc.response()
+    for reply in replies:
+        if reply.status != 200 or not isinstance(reply.body, list):
+            return _json({"error": {"message": f"worker {reply.worker}: {reply.body}"}}, 502)
+        rows += reply.body
+    return rows
+
+
+async def _elsewhere(request: web.Request) -> web.Response | None:
+    """A session this worker does not hold: the answer of the sibling that holds it."""
+    from mockrt.serve.fanout import SiblingError, ask_siblings
+
+    try:
+        replies = await ask_siblings(request)
+    except SiblingError as exc:
+        return exc.response()
+    for reply in replies:
+        if reply.status == 200:
+            if isinstance(reply.body, str):
+                return web.Response(text=reply.body, content_type="text/html")
+            return _json(reply.body)
+    return None
+
+
 async def _sessions_json(request: web.Request) -> web.Response:
-    rows = [session_summary(s, is_open) for s, is_open in _all_sessions(_state(request))]
-    return _json(rows)
+    rows = await _all_rows(request)
+    return rows if isinstance(rows, web.Response) else _json(rows)
 
 
 async def _journal_json(request: web.Request) -> web.Response:
     session_id = request.match_info["id"]
     found = _find(_state(request), session_id)
     if found is None:
-        return _not_found(session_id)
+        return await _elsewhere(request) or _not_found(session_id)
     session, is_open = found
     try:
         since = max(0, int(request.query.get("since", "0")))
@@ -160,7 +211,7 @@ async def _journal_json(request: web.Request) -> web.Response:
     report = diagnose(entries, infer=False).sessions
     return _json(
         {
-            "session": session_summary(session, is_open),
+            "session": _row(request, session, is_open),
             "entries": [e.to_json() for e in entries[since:]],
             "violations": [e.violation.to_json() for e in entries if e.violation is not None],
             "diagnosis": report[0].to_json() if report else None,
@@ -191,20 +242,27 @@ def _page(title: str, body: str, refresh: bool = False) -> web.Response:
 
 
 async def _sessions_html(request: web.Request) -> web.Response:
-    rows = [session_summary(s, is_open) for s, is_open in _all_sessions(_state(request))]
+    rows = await _all_rows(request)
+    if isinstance(rows, web.Response):
+        return rows
+    several = any("worker" in r for r in rows)
     cells = "".join(
         f'<tr class="{"bad" if r["violations"] else ""}">'
         f'<td><a href="{html.escape(r["html"])}">{html.escape(r["id"])}</a></td>'
         f"<td>{html.escape(r['intent'])}</td><td>{html.escape(r['state'])}</td>"
         f"<td>{r['client_frames']}</td><td>{r['server_frames']}</td><td>{r['violations']}</td>"
-        f"<td>{html.escape(r['client'] or '')}</td></tr>"
+        f"<td>{html.escape(r['client'] or '')}</td>"
+        + (f"<td>{int(r.get('worker', 0))}</td>" if several else "")
+        + "</tr>"
         for r in rows
     )
     body = (
         "<h1>mockrt sessions</h1>"
         "<p>JSON: <a href='/mockrt/sessions'>/mockrt/sessions</a>. This page refreshes every 2 s."
         "</p><table><tr><th>session</th><th>intent</th><th>state</th><th>client frames</th>"
-        f"<th>server frames</th><th>violations</th><th>client</th></tr>{cells}</table>"
+        "<th>server frames</th><th>violations</th><th>client</th>"
+        + ("<th>worker</th>" if several else "")
+        + f"</tr>{cells}</table>"
     )
     if not rows:
         body += "<p>No session yet.</p>"
@@ -227,6 +285,9 @@ def _server_summary(entry: Entry) -> str:
 async def _session_html(request: web.Request) -> web.Response:
     session_id = request.match_info["id"]
     found = _find(_state(request), session_id)
+    elsewhere = await _elsewhere(request) if found is None else None
+    if elsewhere is not None:
+        return elsewhere
     if found is None:
         return web.Response(
             text=escape_controls(f"<p>No session with id {html.escape(session_id)}.</p>"),

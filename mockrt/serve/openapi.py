@@ -24,7 +24,11 @@ _REF = "#/components/schemas/"
 
 
 def _json(schema: JSON, description: str) -> JSON:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+    return {
+        "description": description,
+        "headers": _WORKER_HEADERS,
+        "content": {"application/json": {"schema": schema}},
+    }
 
 
 def _ref(name: str) -> JSON:
@@ -94,8 +98,25 @@ _CONFIG: JSON = {
         "options": {"type": "object", "description": "mockrt.core.options.Options"},
         "sessions": {
             "type": "object",
+            "description": "with --workers N, every worker's sessions",
             "properties": {"live": {"type": "integer"}, "finished": {"type": "integer"}},
         },
+        "workers": {
+            "type": "integer",
+            "minimum": 2,
+            "description": "with --workers N (N > 1) only: N",
+        },
+    },
+}
+# mockrt serve --workers N: every response says which worker answered (absent with one process)
+_WORKER_HEADERS: JSON = {
+    "X-Mockrt-Worker": {
+        "description": "with --workers N: the worker (1 to N) that answered, for all of them",
+        "schema": {"type": "integer", "minimum": 1},
+    },
+    "X-Mockrt-Workers": {
+        "description": "with --workers N: N",
+        "schema": {"type": "integer", "minimum": 2},
     },
 }
 _SESSION: JSON = {
@@ -143,6 +164,7 @@ def _admin(summary: str, ok: JSON, ok_text: str, **more: Any) -> JSON:
     responses = {
         "200": _json(ok, ok_text),
         "401": _json(_ref("AdminError"), "--api-key is set and no such key was sent"),
+        "502": _json(_ref("AdminError"), "with --workers N: another worker did not answer"),
     }
     responses.update(more.pop("responses", {}))
     return {

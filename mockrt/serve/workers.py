@@ -1,0 +1,317 @@
+"""``mockrt serve --workers N``: N server processes on one port, for load bigger than one core.
+
+The parent (``supervise``) gets the application ``mockrt serve`` built (its script checked once),
+reserves the port (a socket bound with SO_REUSEPORT, never listening, so ``--port 0`` gives every
+worker the same number) and forks N workers: everything is imported already, so a worker is
+serving in milliseconds. Each worker (``serve_worker``) listens on the public port with
+SO_REUSEPORT (Linux spreads connections over the workers' sockets) and on a private control port
+on 127.0.0.1, and reports the latter over a pipe; the parent then hands every worker its
+siblings' control ports (``mockrt.serve.fanout`` answers admin and inspector requests for all of
+them; a worker is ``mockrt.serve.worker``) and only then prints the ready line, once.
+
+Lifecycle: SIGTERM or SIGINT to the parent stops every worker with SIGTERM (exit 0). A worker
+that dies makes the parent name it and how it ended, stop the others and exit 1. A worker whose
+pipe from the parent closes (the parent is gone, even by SIGKILL) stops too: no orphans. Workers
+ignore SIGINT (a Ctrl-C reaches the whole process group; the parent stops them in order).
+
+``--journal FILE``: every worker appends to the same file, each flush one ``write`` of whole
+lines on an ``O_APPEND`` descriptor, so lines of different workers never mix within a line; a
+session's lines stay in order. Per worker: ``--max-sessions`` and ``--max-journal-bytes`` (what
+each keeps in memory) and ``--replay`` (each worker replays the captures from the first, for
+the sessions it gets). ``/healthz`` counts the answering worker's open sessions.
+
+Linux only (SO_REUSEPORT load balancing, ``os.fork``, ``os.pidfd_open``). Must never be imported
+by ``mockrt.core``; ``mockrt serve`` imports it only when N > 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import signal
+import socket
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, cast
+
+from aiohttp import web
+
+from mockrt.serve.worker import read_pipe, serve_worker
+
+__all__ = ["supervise", "supported"]
+
+_READY_TIMEOUT_S = 60.0  # a worker is ready in well under a second; bounded all the same
+_STOP_TIMEOUT_S = 10.0
+
+
+def supported() -> str | None:
+    """None when this platform spreads connections over SO_REUSEPORT sockets, else why not."""
+    if not sys.platform.startswith("linux") or not hasattr(socket, "SO_REUSEPORT"):
+        return (
+            f"--workers needs Linux's SO_REUSEPORT load balancing; not available on {sys.platform}"
+        )
+    return None
+
+
+# --- the parent ---------------------------------------------------------------------------------
+
+
+def supervise(
+    app: web.Application,
+    count: int,
+    host: str,
+    port: int,
+    announce: Callable[[str, int], None],
+) -> int:
+    """Serve ``app`` from ``count`` workers on ``host:port`` until SIGTERM/SIGINT (0) or until a
+    worker dies (1). ``announce(host, port)`` prints the ready line. ``app`` is never started
+    here: each worker starts its own copy."""
+    why_not = supported()
+    if why_not is not None:
+        print(f"mockrt serve: {why_not}", file=sys.stderr)
+        return 2
+    try:
+        reserved = _reserve(host, port)
+    except OSError as exc:
+        print(f"mockrt serve: cannot bind {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    if port and _answers(reserved):
+        reserved.close()
+        print(f"mockrt serve: {host}:{port} is served by another process", file=sys.stderr)
+        return 1
+    children: list[_Child] = []
+    try:
+        with reserved:
+            port = reserved.getsockname()[1]
+            for index in range(1, count + 1):
+                children.append(_fork(app, host, port, index, count, reserved, children))
+            return asyncio.run(_supervise(children, reserved, announce))
+    finally:
+        for child in children:  # only after an error of ours: none is left running
+            if child.code is None:
+                os.kill(child.pid, signal.SIGKILL)
+                os.waitpid(child.pid, 0)
+
+
+def _reserve(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` with SO_REUSEPORT, not listening: the port number every
+    worker binds (the kernel gives connections only to listening sockets)."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _answers(reserved: socket.socket) -> bool:
+    """Whether something already listens where ``reserved`` is bound: another server started
+    with SO_REUSEPORT would share the port with ours instead of failing it."""
+    host, port = reserved.getsockname()[:2]
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1" if host == "0.0.0.0" else "::1"
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+class _Child:
+    """A worker as the parent sees it: its pid, the pipe to it and the pipe from it."""
+
+    def __init__(self, index: int, pid: int, down: int, up: int) -> None:
+        self.index, self.pid, self.down, self.up = index, pid, down, up
+        self.code: int | None = None  # exit code; -N: killed by signal N
+        self.lines: asyncio.StreamReader | None = None
+        self.exited: asyncio.Future[int] | None = None
+
+    async def line(self) -> dict[str, object]:
+        """The worker's next message (one JSON object per line)."""
+        assert self.lines is not None and self.exited is not None
+        raw = await self.lines.readline()
+        if not raw:
+            raise _Died(self, await self.exited, "before it was ready")
+        message: dict[str, object] = json.loads(raw)
+        return message
+
+
+class _Died(Exception):
+    def __init__(self, child: _Child, code: int, when: str) -> None:
+        self.child, self.code = child, code
+        super().__init__(f"worker {child.index} (pid {child.pid}) {_ended(code)} {when}")
+
+
+def _ended(code: int) -> str:
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"was killed by {name}"
+    return f"exited with code {code}"
+
+
+def _fork(
+    app: web.Application,
+    host: str,
+    port: int,
+    index: int,
+    count: int,
+    reserved: socket.socket,
+    earlier: list[_Child],
+) -> _Child:
+    down_r, down_w = os.pipe()  # parent -> worker
+    up_r, up_w = os.pipe()  # worker -> parent
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the worker: never returns into the parent's code
+        code = 1
+        try:
+            os.close(down_w)
+            os.close(up_r)
+            for sibling in earlier:  # their pipes' parent ends: EOF must mean the parent died
+                os.close(sibling.down)
+                os.close(sibling.up)
+            reserved.close()
+            asyncio.run(serve_worker(app, host, port, f"{index}/{count}", down_r, up_w))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+            if isinstance(exc.code, str):
+                print(exc.code, file=sys.stderr)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    os.close(down_r)
+    os.close(up_w)
+    return _Child(index, pid, down_w, up_r)
+
+
+async def _supervise(
+    children: list[_Child], reserved: socket.socket, announce: Callable[[str, int], None]
+) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    for child in children:
+        _watch(loop, child)
+        child.lines = await read_pipe(child.up)
+    try:
+        return await _run(children, reserved, stop, announce)
+    except (_Died, TimeoutError) as exc:
+        print(f"mockrt serve: {exc}; stopping the other workers", file=sys.stderr)
+        return exc.code if isinstance(exc, _Died) and exc.code > 0 else 1
+    finally:
+        await _stop_all(children)
+
+
+def _watch(loop: asyncio.AbstractEventLoop, child: _Child) -> None:
+    """``child.exited`` resolves with its exit code when it ends (a pidfd is readable then)."""
+    exited: asyncio.Future[int] = loop.create_future()
+    child.exited = exited
+    pidfd = os.pidfd_open(child.pid)
+
+    def reap() -> None:
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
+        _, status = os.waitpid(child.pid, 0)
+        child.code = os.waitstatus_to_exitcode(status)
+        exited.set_result(child.code)
+
+    loop.add_reader(pidfd, reap)
+
+
+async def _run(
+    children: list[_Child],
+    reserved: socket.socket,
+    stop: asyncio.Event,
+    announce: Callable[[str, int], None],
+) -> int:
+    hellos = await _bounded(stop, children)
+    if hellos is None:
+        return 0  # stopped while starting
+    reserved.close()  # every worker listens now
+    token = secrets.token_hex(16)
+    control = {c.index: int(cast(int, h["control"])) for c, h in zip(children, hellos, strict=True)}
+    for child in children:
+        siblings = {i: p for i, p in control.items() if i != child.index}
+        os.write(child.down, json.dumps({"token": token, "siblings": siblings}).encode() + b"\n")
+    if await _bounded(stop, children) is None:
+        return 0
+    announce(str(hellos[0]["host"]), int(cast(int, hellos[0]["port"])))
+    exits = {cast("asyncio.Future[int]", c.exited): c for c in children}
+    stopping = asyncio.ensure_future(stop.wait())
+    waits: list[asyncio.Future[Any]] = [*exits, stopping]
+    try:
+        done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    dead = [exits[f] for f in exits if f in done]
+    if dead and not stop.is_set():
+        child = min(dead, key=lambda c: c.index)
+        raise _Died(child, cast(int, child.code), "unexpectedly")
+    codes = await _stop_all(children)
+    failed = [f"worker {i} {_ended(code)}" for i, code in codes.items() if code != 0]
+    if failed:
+        print(f"mockrt serve: while stopping, {'; '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _bounded(stop: asyncio.Event, children: list[_Child]) -> list[dict[str, object]] | None:
+    """Every worker's next line, within the start-up bound; None if stopped meanwhile. Raises
+    ``_Died`` for the first worker that ended instead."""
+    lines = [asyncio.ensure_future(c.line()) for c in children]
+    stopping = asyncio.ensure_future(stop.wait())
+    pending: set[asyncio.Future[Any]] = {*lines, stopping}
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + _READY_TIMEOUT_S
+    try:
+        while not stop.is_set() and not all(t.done() for t in lines):
+            done, pending = await asyncio.wait(
+                pending, timeout=deadline - loop.time(), return_when=asyncio.FIRST_COMPLETED
+            )
+            if not done:
+                raise TimeoutError(f"the workers were not ready within {_READY_TIMEOUT_S:.0f} s")
+            for task in done:
+                if task is not stopping and task.exception() is not None:
+                    raise cast(BaseException, task.exception())
+        return None if stop.is_set() else [t.result() for t in lines]
+    finally:
+        for task in (*lines, stopping):
+            task.cancel()
+
+
+async def _stop_all(children: list[_Child]) -> dict[int, int]:
+    """SIGTERM to every worker still running, SIGKILL after the bound; their exit codes."""
+    for child in children:
+        if child.code is None:
+            os.kill(child.pid, signal.SIGTERM)
+        if child.down >= 0:
+            os.close(child.down)  # a worker still starting reads EOF and stops too
+            child.down = -1
+    codes: dict[int, int] = {}
+    for child in children:
+        assert child.exited is not None
+        try:
+            code = await asyncio.wait_for(asyncio.shield(child.exited), _STOP_TIMEOUT_S)
+        except TimeoutError:
+            os.kill(child.pid, signal.SIGKILL)
+            code = await child.exited
+        codes[child.index] = 0 if code == -signal.SIGTERM else code
+    return codes
