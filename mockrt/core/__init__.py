@@ -61,8 +61,8 @@ _MODULES: dict[str, str] = {
     "outbox": "Outbox",
     "persona": "BETA GA Persona PERSONAS",
     "scrub": (
-        "add_secrets client_frame_form escape_controls finite_copy KEEP_REJECTED_CHARS redact "
-        "strict_json"
+        "add_secrets append_form client_frame_form escape_controls finite_copy "
+        "KEEP_REJECTED_CHARS redact strict_json"
     ),
     "script": (
         "Close concat_mismatch DEFAULT_SCRIPT Delay DeltaMode Deltas Drop Duplicate Fault "

@@ -103,8 +103,11 @@ class CloseRecord:
         return redact(json.dumps(record, separators=(",", ":")))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Entry:
+    """One frame of the journal. Built for every frame both ways, so not frozen (a frozen
+    dataclass's ``__init__`` costs ~8x as much, docs/perf-notes.md); never changed once added."""
+
     direction: Literal["client", "server", "connection"]
     time: float
     session: str
