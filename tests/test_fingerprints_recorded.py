@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mockrt.core.journal import read_jsonl
+from mockrt.core.journal import Journal, read_jsonl
 from mockrt.diagnosis.analysis import diagnose
 
 TRAFFIC = Path(__file__).parent / "data" / "traffic"
@@ -36,8 +36,8 @@ def test_a_recorded_library_is_recognised_with_high_confidence(
 
 def test_a_recording_without_its_handshake_headers_is_not_taken_for_the_openai_sdk() -> None:
     lines = (TRAFFIC / "openai-sdk.jsonl").read_text(encoding="utf-8").splitlines()
-    journal = read_jsonl(lines)
-    journal.entries[0] = dataclasses.replace(journal.entries[0], client_headers=None)
+    first, *rest = read_jsonl(lines)
+    journal = Journal([dataclasses.replace(first, client_headers=None), *rest])
     (session,) = diagnose(journal).sessions
     assert session.client is not None and session.client.client == "raw"
 

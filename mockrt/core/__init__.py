@@ -54,7 +54,7 @@ _MODULES: dict[str, str] = {
         "create_client_secret decide HttpReject KeyStore MintedKey offered_key Open"
     ),
     "ids": "CountingIds Ids RandomIds",
-    "journal": "AudioRef CloseRecord describe Entry Journal read_jsonl summarize Violation",
+    "journal": "AudioRef CloseRecord describe Entries Entry Journal read_jsonl summarize Violation",
     "machine": "CLIENT_INPUTS next_state SERVER_INPUTS State TRANSITIONS",
     "nullability": "json_type_name null_clears null_error",
     "options": "MODEL_WITH_INTENT ModelWithIntent Options VADLESS_MODELS",

@@ -131,13 +131,13 @@ def _summarise_audio(frame: Any) -> Any:
     return frame
 
 
-def append_form(audio: str, size: int, event_id: str | None) -> dict[str, Any]:
+def append_form(chars: int, size: int, event_id: str | None) -> dict[str, Any]:
     """What the journal keeps of an accepted ``input_audio_buffer.append``: never the audio (an
-    hour of appends is ~230 MB of base64), only its length in base64 characters and in bytes
+    hour of appends is ~230 MB of base64), only its length in base64 ``chars`` and in bytes
     (``size``, decoded: base64's length alone cannot say it, for the padding)."""
     form: dict[str, Any] = {
         "type": "input_audio_buffer.append",
-        "audio": f"<{len(audio)} base64 chars, {size} bytes>",
+        "audio": f"<{chars} base64 chars, {size} bytes>",
     }
     if event_id is not None:
         form["event_id"] = event_id

@@ -41,7 +41,7 @@ from mockrt.core.options import Options
 from mockrt.core.outbox import Outbox
 from mockrt.core.persona import GA, Persona
 from mockrt.core.script import Close, Delay, Drop, Duplicate, Fault, InjectError
-from mockrt.core.scrub import append_form, client_frame_form
+from mockrt.core.scrub import client_frame_form
 from mockrt.core.server_events import ErrorEvent, SessionCreated, SessionUpdated
 from mockrt.core.session_objects import (
     RealtimeSession,
@@ -287,12 +287,11 @@ class Session:
             self._apply(self.audio.clear(ref))
 
     def _receive_append(self, event: InputAudioBufferAppend, index: int) -> None:
-        """``input_audio_buffer.append``, journaled in summary (scrub.append_form). The
+        """``input_audio_buffer.append``, journaled compactly (Journal.add_append). The
         per-frame path: keep it lean; nothing here may cost more as the session grows."""
         audio, event_id = event.audio, event.event_id
         size = decoded_length(audio)
-        form = append_form(audio, size, event_id)
-        self.journal.add(Entry("client", self.now, self.id, form, index), 64)
+        self.journal.add_append(self.now, self.id, index, len(audio), size, event_id)
         if self.state is State.OPEN:
             effects = self.audio.append(audio, ClientRef(index, event.type, event_id), size)
             if effects:
