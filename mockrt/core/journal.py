@@ -205,6 +205,7 @@ class Journal:
         # Kept as entries are added: nothing per frame re-lists the journal.
         self._client: list[Entry | _Append] = []
         self._server: list[Entry] = []
+        self._violations: list[Entry] = []  # the entries that carry one
         self.closes: list[CloseRecord] = list(closes)
         self.violation_count = 0
         self.approx_bytes = 0
@@ -234,6 +235,7 @@ class Journal:
             self._server.append(entry)
         if entry.violation is not None:
             self.violation_count += 1
+            self._violations.append(entry)
         if size is None:
             size = len(entry.event) if isinstance(entry.event, str) else _ENTRY_OVERHEAD
         self.approx_bytes += _ENTRY_OVERHEAD + size
@@ -275,7 +277,11 @@ class Journal:
         return [e for e in self._server if event_type is None or e.type == event_type]
 
     def violations(self) -> list[Violation]:
-        return [e.violation for e in self._full_entries() if e.violation is not None]
+        return [e.violation for e in self._violations if e.violation is not None]
+
+    def violation_entries(self, start: int = 0) -> list[Entry]:
+        """The entries that carry a violation, from the ``start``-th on, in O(new ones)."""
+        return self._violations[start:]
 
     def assert_received(self, event_type: str, count: int | None = None) -> None:
         """Fail unless the client sent ``event_type`` (exactly ``count`` times when given)."""
