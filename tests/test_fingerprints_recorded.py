@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from mockrt.core.journal import read_jsonl
+from mockrt.core.journal import Journal, read_jsonl
 from mockrt.diagnosis.analysis import diagnose
 
 TRAFFIC = Path(__file__).parent / "data" / "traffic"
@@ -35,10 +36,8 @@ def test_a_recorded_library_is_recognised_with_high_confidence(
 
 def test_a_recording_without_its_handshake_headers_is_not_taken_for_the_openai_sdk() -> None:
     lines = (TRAFFIC / "openai-sdk.jsonl").read_text(encoding="utf-8").splitlines()
-    journal = read_jsonl(lines)
-    journal.entries[0] = journal.entries[0].__class__(
-        **{**journal.entries[0].__dict__, "client_headers": None}
-    )
+    first, *rest = read_jsonl(lines)
+    journal = Journal([dataclasses.replace(first, client_headers=None), *rest])
     (session,) = diagnose(journal).sessions
     assert session.client is not None and session.client.client == "raw"
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import ipaddress
 import logging
 import os
@@ -276,6 +277,10 @@ async def _run(app: web.Application, host: str, port: int, *, any_key: bool) -> 
     await site.start()
     bound_host, bound_port = runner.addresses[0][:2]
     _announce(host, bound_host, int(bound_port), any_key=any_key)
+    # Everything built so far (modules, schemas, the app) lives as long as the process: kept out
+    # of the garbage collector's full passes, which then take milliseconds, not tens of them,
+    # on the event loop that paces every stream (docs/perf-notes.md).
+    gc.freeze()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

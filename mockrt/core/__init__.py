@@ -54,15 +54,15 @@ _MODULES: dict[str, str] = {
         "create_client_secret decide HttpReject KeyStore MintedKey offered_key Open"
     ),
     "ids": "CountingIds Ids RandomIds",
-    "journal": "AudioRef CloseRecord describe Entry Journal read_jsonl summarize Violation",
+    "journal": "AudioRef CloseRecord describe Entries Entry Journal read_jsonl summarize Violation",
     "machine": "CLIENT_INPUTS next_state SERVER_INPUTS State TRANSITIONS",
     "nullability": "json_type_name null_clears null_error",
     "options": "MODEL_WITH_INTENT ModelWithIntent Options VADLESS_MODELS",
     "outbox": "Outbox",
     "persona": "BETA GA Persona PERSONAS",
     "scrub": (
-        "add_secrets client_frame_form escape_controls finite_copy KEEP_REJECTED_CHARS redact "
-        "strict_json"
+        "add_secrets append_form client_frame_form escape_controls finite_copy "
+        "KEEP_REJECTED_CHARS redact strict_json"
     ),
     "script": (
         "Close concat_mismatch DEFAULT_SCRIPT Delay DeltaMode Deltas Drop Duplicate Fault "

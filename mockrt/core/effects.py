@@ -17,9 +17,14 @@ from mockrt.core.script import Close, InjectError
 __all__ = ["ClientRef", "Effect", "Emit", "Fire", "Reject"]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ClientRef:
-    """The client event a server reaction belongs to (for error.event_id and the journal)."""
+    """The client event a server reaction belongs to (for error.event_id and the journal).
+
+    Built for every client frame, so not frozen: a frozen dataclass's ``__init__`` sets each
+    field through ``object.__setattr__`` and costs ~8x as much (docs/perf-notes.md). Treat it
+    as immutable all the same.
+    """
 
     index: int | None
     type: str | None

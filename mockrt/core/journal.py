@@ -22,15 +22,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, overload
 
-from mockrt.core.scrub import redact, strict_json
+from mockrt.core.scrub import append_form, redact, strict_json
 
 __all__ = [
     "AudioRef",
     "CloseRecord",
+    "Entries",
     "Entry",
     "Journal",
     "Violation",
@@ -103,8 +104,11 @@ class CloseRecord:
         return redact(json.dumps(record, separators=(",", ":")))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Entry:
+    """One frame of the journal. Built for every frame both ways, so not frozen (a frozen
+    dataclass's ``__init__`` costs ~8x as much, docs/perf-notes.md); never changed once added."""
+
     direction: Literal["client", "server", "connection"]
     time: float
     session: str
@@ -147,72 +151,137 @@ class Entry:
 # Rough memory of an entry besides its frame text (tracemalloc: ~450 bytes for a short frame with
 # its Entry, dict and violation); ``approx_bytes`` bounds the finished sessions a server keeps.
 _ENTRY_OVERHEAD = 400
+# An accepted append as the journal keeps it: (time, session, index, base64 chars, bytes,
+# event_id). A tuple of atoms (~150 bytes) that the garbage collector stops tracking at its first
+# pass, where an Entry with its dict is ~450 bytes scanned by every full collection; made into
+# an Entry (``scrub.append_form``) only when read.
+_Append = tuple[float, str, int, int, int, str | None]
+_APPEND_BYTES = 150
 
 
-@dataclass
+def _entry(item: Entry | _Append) -> Entry:
+    if isinstance(item, Entry):
+        return item
+    time, session, index, chars, size, event_id = item
+    return Entry("client", time, session, append_form(chars, size, event_id), index)
+
+
+class Entries(Sequence[Entry]):
+    """The journal's frames in order, read-only; compact appends become Entries when read."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: list[Entry | _Append]) -> None:
+        self._items = items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> Entry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Entry]: ...
+
+    def __getitem__(self, index: int | slice) -> Entry | list[Entry]:
+        if isinstance(index, slice):
+            return [_entry(item) for item in self._items[index]]
+        return _entry(self._items[index])
+
+    def __iter__(self) -> Iterator[Entry]:
+        return map(_entry, self._items)
+
+
 class Journal:
     """The frames of one session (or many, when read from a file)."""
 
-    entries: list[Entry] = field(default_factory=list)
-    closes: list[CloseRecord] = field(default_factory=list)
-    # Kept as entries are added: nothing per frame re-lists the journal.
-    _client: list[Entry] = field(default_factory=list, init=False, repr=False)
-    _server: list[Entry] = field(default_factory=list, init=False, repr=False)
-    violation_count: int = field(default=0, init=False)
-    approx_bytes: int = field(default=0, init=False)
-    # set by the adapter at the handshake; journaled on the first entry (see Entry)
-    client_headers: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        given, self.entries = self.entries, []
-        for entry in given:
+    def __init__(
+        self,
+        entries: Iterable[Entry] = (),
+        closes: Iterable[CloseRecord] = (),
+        client_headers: dict[str, str] | None = None,
+    ) -> None:
+        self._items: list[Entry | _Append] = []
+        # Kept as entries are added: nothing per frame re-lists the journal.
+        self._client: list[Entry | _Append] = []
+        self._server: list[Entry] = []
+        self._violations: list[Entry] = []  # the entries that carry one
+        self.closes: list[CloseRecord] = list(closes)
+        self.violation_count = 0
+        self.approx_bytes = 0
+        # set by the adapter at the handshake; journaled on the first entry (see Entry)
+        self.client_headers: dict[str, str] = dict(client_headers or {})
+        for entry in entries:
             self.add(entry)
 
+    @property
+    def entries(self) -> Entries:
+        return Entries(self._items)
+
     def __iter__(self) -> Iterator[Entry]:
-        return iter(self.entries)
+        return map(_entry, self._items)
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self._items)
 
     def add(self, entry: Entry, size: int | None = None) -> None:
         """Append ``entry``; ``size`` is the length of its frame text when known."""
-        if not self.entries and self.client_headers and entry.client_headers is None:
+        if not self._items and self.client_headers and entry.client_headers is None:
             entry = dataclasses.replace(entry, client_headers=dict(self.client_headers))
-        self.entries.append(entry)
+        self._items.append(entry)
         if entry.direction == "client":
             self._client.append(entry)
         elif entry.direction == "server":
             self._server.append(entry)
         if entry.violation is not None:
             self.violation_count += 1
+            self._violations.append(entry)
         if size is None:
             size = len(entry.event) if isinstance(entry.event, str) else _ENTRY_OVERHEAD
         self.approx_bytes += _ENTRY_OVERHEAD + size
 
+    def add_append(
+        self, time: float, session: str, index: int, chars: int, size: int, event_id: str | None
+    ) -> None:
+        """Journal an accepted ``input_audio_buffer.append`` of ``chars`` base64 characters
+        (``size`` bytes) compactly: the per-frame path of a live session."""
+        if not self._items and self.client_headers:  # the first entry carries the headers
+            form = append_form(chars, size, event_id)
+            self.add(Entry("client", time, session, form, index), 64)
+            return
+        item = (time, session, index, chars, size, event_id)
+        self._items.append(item)
+        self._client.append(item)
+        self.approx_bytes += _APPEND_BYTES
+
     def client(self) -> list[Entry]:
-        return list(self._client)
+        return [_entry(item) for item in self._client]
 
     def server(self) -> list[Entry]:
         return list(self._server)
 
     def client_entry(self, index: int) -> Entry | None:
         """The client frame of ``index`` (its position among client frames), in O(1)."""
-        return self._client[index] if 0 <= index < len(self._client) else None
+        return _entry(self._client[index]) if 0 <= index < len(self._client) else None
 
     def connections(self) -> list[Entry]:
         """Connections the redirect saw (``mockrt.serve.redirect``), in order."""
-        return [e for e in self.entries if e.direction == "connection"]
+        return [e for e in self._full_entries() if e.direction == "connection"]
 
     def received(self, event_type: str | None = None) -> list[Entry]:
         """Client frames, optionally only those of ``event_type``."""
-        return [e for e in self._client if event_type is None or e.type == event_type]
+        return [e for e in self.client() if event_type is None or e.type == event_type]
 
     def sent(self, event_type: str | None = None) -> list[Entry]:
         """Server frames, optionally only those of ``event_type``."""
         return [e for e in self._server if event_type is None or e.type == event_type]
 
     def violations(self) -> list[Violation]:
-        return [e.violation for e in self.entries if e.violation is not None]
+        return [e.violation for e in self._violations if e.violation is not None]
+
+    def violation_entries(self, start: int = 0) -> list[Entry]:
+        """The entries that carry a violation, from the ``start``-th on, in O(new ones)."""
+        return self._violations[start:]
 
     def assert_received(self, event_type: str, count: int | None = None) -> None:
         """Fail unless the client sent ``event_type`` (exactly ``count`` times when given)."""
@@ -222,8 +291,12 @@ class Journal:
         if count is not None and n != count:
             raise AssertionError(f"the client sent {event_type!r} {n} times, expected {count}")
 
+    def _full_entries(self) -> Iterator[Entry]:
+        """Every entry but the compact appends (which have no violation and no connection)."""
+        return (item for item in self._items if isinstance(item, Entry))
+
     def to_jsonl(self) -> str:
-        lines = [e.to_line() + "\n" for e in self.entries]
+        lines = [e.to_line() + "\n" for e in self]
         return "".join(lines + [c.to_line() + "\n" for c in self.closes])
 
 

@@ -15,6 +15,7 @@ from typing import Any
 __all__ = [
     "KEEP_REJECTED_CHARS",
     "add_secrets",
+    "append_form",
     "client_frame_form",
     "escape_controls",
     "finite_copy",
@@ -128,6 +129,19 @@ def _summarise_audio(frame: Any) -> Any:
     if isinstance(frame, dict) and isinstance(frame.get("audio"), str):
         return {**frame, "audio": f"<{len(frame['audio'])} base64 chars>"}
     return frame
+
+
+def append_form(chars: int, size: int, event_id: str | None) -> dict[str, Any]:
+    """What the journal keeps of an accepted ``input_audio_buffer.append``: never the audio (an
+    hour of appends is ~230 MB of base64), only its length in base64 ``chars`` and in bytes
+    (``size``, decoded: base64's length alone cannot say it, for the padding)."""
+    form: dict[str, Any] = {
+        "type": "input_audio_buffer.append",
+        "audio": f"<{chars} base64 chars, {size} bytes>",
+    }
+    if event_id is not None:
+        form["event_id"] = event_id
+    return form
 
 
 def client_frame_form(text: str, parsed: Any) -> Any:

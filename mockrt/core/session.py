@@ -250,8 +250,10 @@ class Session:
 
     def receive_text(self, text: str) -> None:
         """Handle one client text frame."""
-        self._transition("text_frame")
-        index = self._next_client_index()
+        if self.state is not State.OPEN:  # a text frame leaves an open session open
+            self._transition("text_frame")
+        index = self._client_count
+        self._client_count = index + 1
         result = parse_client_text(
             text,
             transcription=self.intent == "transcription",
@@ -264,8 +266,10 @@ class Session:
                 self._reject(result.error, ClientRef(index, result.event_type, result.event_id))
             return
         event = result.event
-        size = 64 if isinstance(event, InputAudioBufferAppend) else len(text)
-        self._journal_client(index, self._journal_form(event, result.raw), size)
+        if isinstance(event, InputAudioBufferAppend):  # nearly every frame: the lean path
+            self._receive_append(event, index)
+            return
+        self._journal_client(index, self._journal_form(event, result.raw), len(text))
         if self.state is not State.OPEN:
             return
         ref = ClientRef(index, event.type, event.event_id)
@@ -277,17 +281,27 @@ class Session:
                 ga_request_from_beta(event.session)
             )
             self._session_update(request, ref, beta=True)
-        elif isinstance(event, InputAudioBufferAppend):
-            self._apply(self.audio.append(event.audio, ref))
         elif isinstance(event, InputAudioBufferCommit):
             self._apply(self.audio.commit(ref))
         elif isinstance(event, InputAudioBufferClear):
             self._apply(self.audio.clear(ref))
 
+    def _receive_append(self, event: InputAudioBufferAppend, index: int) -> None:
+        """``input_audio_buffer.append``, journaled compactly (Journal.add_append). The
+        per-frame path: keep it lean; nothing here may cost more as the session grows."""
+        audio, event_id = event.audio, event.event_id
+        size = decoded_length(audio)
+        self.journal.add_append(self.now, self.id, index, len(audio), size, event_id)
+        if self.state is State.OPEN:
+            effects = self.audio.append(audio, ClientRef(index, event.type, event_id), size)
+            if effects:
+                self._apply(effects)
+
     def receive_bytes(self, data: bytes) -> None:
         """Handle one client binary frame: always an error, the connection stays usable."""
         self._transition("binary_frame")
-        index = self._next_client_index()
+        index = self._client_count
+        self._client_count = index + 1
         self._journal_client(index, f"<binary frame of {len(data)} bytes>", 32)
         if self.state is State.OPEN:
             self._reject(errors.binary_frame(), ClientRef(index, None, None))
@@ -374,22 +388,7 @@ class Session:
             raise InvalidState(f"{event} is not allowed when the session is {self.state}")
         self.state = state
 
-    def _next_client_index(self) -> int:
-        index = self._client_count
-        self._client_count += 1
-        return index
-
     def _journal_form(self, event: BaseModel, raw: dict[str, Any] | None) -> Any:
-        if isinstance(event, InputAudioBufferAppend):
-            # Audio is not kept: an hour of appends is ~230 MB of base64.
-            form: dict[str, Any] = {
-                "type": event.type,
-                # the decoded length too: base64's length alone cannot say it (padding)
-                "audio": f"<{len(event.audio)} base64 chars, {decoded_length(event.audio)} bytes>",
-            }
-            if event.event_id is not None:
-                form["event_id"] = event.event_id
-            return form
         if raw is not None:
             return raw
         return event.model_dump(mode="json", exclude_unset=True)

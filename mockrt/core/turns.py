@@ -135,10 +135,12 @@ class InputAudio:
 
     # --- client events ---------------------------------------------------------------------
 
-    def append(self, b64: str, ref: ClientRef) -> list[Effect]:
-        """``input_audio_buffer.append``: never acknowledged; errors for bad audio."""
+    def append(self, b64: str, ref: ClientRef, size: int | None = None) -> list[Effect]:
+        """``input_audio_buffer.append``: never acknowledged; errors for bad audio. ``size``:
+        ``decoded_length(b64)`` when the caller has it."""
         limit = self._options.max_append_bytes
-        size = decoded_length(b64)
+        if size is None:
+            size = decoded_length(b64)
         if size > limit:
             return [Reject(errors.audio_too_large(size, limit), ref)]
         try:

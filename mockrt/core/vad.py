@@ -263,18 +263,18 @@ class TurnDetector:
         # over samples, and not one numpy call per frame either).
         threshold = self._threshold_energy
         energy = frames_energy(data, self.spec, self._frame_samples).tolist()
-        flags = [e >= threshold for e in energy]
-        if self._in_speech and all(flags):  # fast path: speech goes on
-            self._frames += n_frames
-            self._last_voiced_end_ms = self._origin_ms + self._frames * self.config.frame_ms
-            self._silent_frames = 0
-            return []
-        if not self._in_speech and not self._run_frames and not any(flags) and not self._idle_due:
+        if self._in_speech:
+            if min(energy) >= threshold:  # fast path: speech goes on
+                self._frames += n_frames
+                self._last_voiced_end_ms = self._origin_ms + self._frames * self.config.frame_ms
+                self._silent_frames = 0
+                return []
+        elif not self._run_frames and max(energy) < threshold and not self._idle_due:
             self._frames += n_frames  # fast path: silence with no idle timeout to watch
             return []
         events: list[VadEvent] = []
-        for voiced in flags:
-            self._step(voiced, events)
+        for e in energy:
+            self._step(e >= threshold, events)
         return events
 
     @property

@@ -307,18 +307,20 @@ async def _serve(live: Live, state: ServerState) -> None:
 
 
 def _flush_journal(live: Live, state: ServerState) -> None:
-    """Write new journal entries to the journal file and log new violations."""
-    entries = live.session.journal.entries
-    new = entries[live.logged :]
-    live.logged = len(entries)
-    logging_info = log.isEnabledFor(logging.INFO)
-    for entry in new:
-        if state.journal_file is not None:
-            state.journal_file.write(entry.to_line() + "\n")
-        if entry.violation is not None and logging_info:
-            log.info("%s", describe_violation(live.session, entry))
-    if new and state.journal_file is not None:
+    """Write new journal entries to the journal file and log new violations; with neither to
+    do, nothing is read (appends stay compact in the journal, mockrt.core.journal)."""
+    journal = live.session.journal
+    if state.journal_file is not None and live.logged < len(journal):
+        new = journal.entries[live.logged :]
+        live.logged += len(new)
+        state.journal_file.write("".join(entry.to_line() + "\n" for entry in new))
         state.journal_file.flush()
+    if live.violations_logged < journal.violation_count:
+        found = journal.violation_entries(live.violations_logged)
+        live.violations_logged += len(found)
+        if log.isEnabledFor(logging.INFO):
+            for entry in found:
+                log.info("%s", describe_violation(live.session, entry))
 
 
 def _journal_refusal(state: ServerState, event: ErrorEvent, decision: CloseAfterUpgrade) -> None:

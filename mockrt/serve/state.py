@@ -64,7 +64,8 @@ class ServerConfig:
 class Live:
     session: Session
     ws: web.WebSocketResponse
-    logged: int = 0  # journal entries already written / logged
+    logged: int = 0  # journal entries already written to the journal file
+    violations_logged: int = 0  # violations already logged
 
 
 @dataclass

@@ -27,6 +27,7 @@ by ``mockrt.core``; ``mockrt serve`` imports it only when N > 1.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import secrets
@@ -174,6 +175,9 @@ def _fork(
     up_r, up_w = os.pipe()  # worker -> parent
     sys.stdout.flush()
     sys.stderr.flush()
+    # What the workers inherit lives as long as they do: out of the GC's full passes (which
+    # would also copy every page they touch), as in a single process (mockrt.cli.serve).
+    gc.freeze()
     pid = os.fork()
     if pid == 0:  # the worker: never returns into the parent's code
         code = 1

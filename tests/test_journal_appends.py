@@ -1,0 +1,85 @@
+"""Accepted appends are journaled compactly (mockrt.core.journal.Journal.add_append): read back,
+they are the same entries as before; kept, they cost a fraction of an Entry and stay out of the
+garbage collector's full passes (docs/perf-notes.md)."""
+
+from __future__ import annotations
+
+import base64
+import gc
+import json
+
+from mockrt.core.journal import Entry, Journal, read_jsonl
+from mockrt.core.session import Session
+
+AUDIO = base64.b64encode(b"\x01\x00" * 480).decode()  # 20 ms of 24 kHz pcm16
+
+
+def _append(event_id: str | None = None) -> str:
+    event = {"type": "input_audio_buffer.append", "audio": AUDIO}
+    if event_id is not None:
+        event["event_id"] = event_id
+    return json.dumps(event)
+
+
+def test_a_compact_append_reads_back_as_the_entry_it_stands_for() -> None:
+    session = Session()
+    session.advance(20)
+    session.receive_text(_append("evt_1"))
+    session.receive_text(_append())
+    first, second = session.journal.received("input_audio_buffer.append")
+    assert first == Entry(
+        "client",
+        0.02,
+        session.id,
+        {"type": "input_audio_buffer.append", "audio": "<1280 base64 chars, 960 bytes>",
+         "event_id": "evt_1"},
+        0,
+    )
+    assert second.event == {
+        "type": "input_audio_buffer.append",
+        "audio": "<1280 base64 chars, 960 bytes>",
+    }
+    assert (second.index, second.direction) == (1, "client")
+    assert session.journal.client_entry(1) == second
+
+
+def test_journal_views_agree_on_order_and_count() -> None:
+    session = Session()
+    for _ in range(3):
+        session.receive_text(_append())
+    session.receive_text('{"type": "input_audio_buffer.clear"}')
+    session.events_to_send()
+    journal = session.journal
+    entries = list(journal.entries)
+    assert len(journal) == len(journal.entries) == len(entries)
+    assert journal.entries[-2:] == entries[-2:]
+    assert [e.index for e in journal.client()] == [0, 1, 2, 3]
+    assert list(journal) == entries
+    # written and read back, the journal is the same, appends included
+    assert list(read_jsonl(journal.to_jsonl().splitlines())) == entries
+
+
+def test_the_first_entry_carries_the_handshake_headers_even_when_it_is_an_append() -> None:
+    journal = Journal(client_headers={"user-agent": "OpenAI/Python 3.57.0"})
+    journal.add_append(0.0, "sess_1", 0, 1280, 960, None)
+    journal.add_append(0.02, "sess_1", 1, 1280, 960, None)
+    first, second = journal.entries
+    assert first.client_headers == {"user-agent": "OpenAI/Python 3.57.0"}
+    assert second.client_headers is None
+
+
+def test_kept_appends_leave_the_garbage_collectors_tracking() -> None:
+    session = Session()
+    for _ in range(50):
+        session.receive_text(_append())
+    gc.collect()
+    kept = session.journal._items[-10:]  # the stored form, not the read-back Entries
+    assert all(isinstance(item, tuple) and not gc.is_tracked(item) for item in kept)
+
+
+def test_an_append_costs_the_memory_bound_a_fraction_of_a_full_entry() -> None:
+    compact, full = Journal(), Journal()
+    for i in range(100):
+        compact.add_append(i * 0.02, "sess_1", i, 1280, 960, None)
+        full.add(Entry("client", i * 0.02, "sess_1", {"type": "input_audio_buffer.append"}, i))
+    assert compact.approx_bytes * 2 < full.approx_bytes
