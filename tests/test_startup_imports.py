@@ -137,3 +137,13 @@ def test_the_full_parser_still_lists_every_command() -> None:
     assert len(SUBCOMMANDS) >= 2
     for command in ("diagnose", "schemas"):
         assert command in help_text
+
+
+def test_the_beta_warm_up_runs_and_leaves_every_beta_model_built() -> None:
+    from mockrt.core import beta
+    from mockrt.core.warmup import _models, warm_up_steps
+
+    for step in warm_up_steps("beta"):
+        step()
+    assert [m.__name__ for m in _models(beta) if not m.__pydantic_complete__] == []
+    assert beta.BETA_CLIENT_EVENTS.pydantic_complete

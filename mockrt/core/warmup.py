@@ -24,10 +24,19 @@ from pydantic import BaseModel, TypeAdapter
 
 __all__ = ["warm_up_steps"]
 
-# The first update a client of each persona sends (protocol.md §2, §3).
+# The first update a client of each persona sends (protocol.md §2, §3): a transcription model.
 _UPDATES: dict[str, dict[str, Any]] = {
-    "ga": {"type": "session.update", "session": {"type": "transcription"}},
-    "beta": {"type": "transcription_session.update", "session": {}},
+    "ga": {
+        "type": "session.update",
+        "session": {
+            "type": "transcription",
+            "audio": {"input": {"transcription": {"model": "gpt-4o-transcribe"}}},
+        },
+    },
+    "beta": {
+        "type": "transcription_session.update",
+        "session": {"input_audio_transcription": {"model": "gpt-4o-transcribe"}},
+    },
 }
 
 
