@@ -60,6 +60,8 @@ class ServerConfig:
 
 @dataclass
 class Live:
+    """An open connection: its session, its socket, how much of its journal is written."""
+
     session: Session
     ws: web.WebSocketResponse
     logged: int = 0  # journal entries already written to the journal file
@@ -68,6 +70,8 @@ class Live:
 
 @dataclass
 class ServerState:
+    """What one server knows while it runs (under ``STATE`` on the application)."""
+
     config: ServerConfig
     keys: KeyStore
     ids: Ids
