@@ -74,7 +74,9 @@ def warm_up_steps(persona: Literal["ga", "beta"] = "ga") -> list[Callable[[], ob
     """The deferred builds of a server of ``persona``, as steps to run in order."""
     from mockrt.core import beta, client_events, server_events, session_objects
 
-    modules = [session_objects, client_events, server_events]
+    # what session.created needs first (the session objects, then the server events), then the
+    # client events of the first update
+    modules = [session_objects, server_events, client_events]
     adapters: list[TypeAdapter[Any]] = [client_events.CLIENT_EVENTS]
     if persona == "beta":
         modules.append(beta)
