@@ -45,14 +45,15 @@ async def first_event(port):
             return await ws.receive_json(timeout=30)
 
 async def start():
-    runner = web.AppRunner(create_app(), handle_signals=False)
+    app = create_app()
+    runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     report = {"modules": sorted(sys.modules), "built_at_ready": built()}
     from mockrt.cli.serve import _warm_up
     from mockrt.core.warmup import warm_up_steps
 
-    _warm_up(asyncio.get_running_loop(), "ga")
+    _warm_up(asyncio.get_running_loop(), app)
     port = runner.addresses[0][1]
     report["during_warm_up"] = await first_event(port)
     for _ in range(10 * len(warm_up_steps("ga"))):  # one step per loop turn
