@@ -1,14 +1,13 @@
 """mockrt: a faithful local mock of the OpenAI Realtime API in transcription mode.
 
 Names are imported lazily, so that ``import mockrt.core.session`` (the pure core) never pulls in
-aiohttp through this package's ``__init__``.
+aiohttp through this package's ``__init__``; ``__version__`` too, so that importing any part of
+mockrt reads no package metadata.
 """
 
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _metadata_version
 from typing import Any
 
 __all__ = [
@@ -25,10 +24,9 @@ __all__ = [
     "create_app",
 ]
 
-try:  # one source for the version: pyproject.toml, through the installed metadata
-    __version__: str = _metadata_version("mockrt")
-except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
-    __version__ = "0+unknown"
+# One source for the version: pyproject.toml, through the installed metadata, read on first use
+# (``mockrt serve`` starts without reading package metadata; issue 15).
+__version__: str
 
 _WHERE = {
     "CountingIds": "mockrt.core.ids",
@@ -45,6 +43,10 @@ _WHERE = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from mockrt.cli.main import package_version
+
+        return package_version()
     if name in _WHERE:
         return getattr(importlib.import_module(_WHERE[name]), name)
     raise AttributeError(f"module 'mockrt' has no attribute {name!r}")

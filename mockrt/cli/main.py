@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 __all__ = ["COMMANDS", "SUBCOMMANDS", "build_parser", "main", "package_version"]
 
@@ -54,10 +54,21 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def package_version() -> str:
     """The installed distribution's version: the one source is pyproject.toml."""
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("mockrt")
     except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
         return "0+unknown"
+
+
+class _Version(argparse._VersionAction):
+    """``--version``, reading the package metadata only when it is given (``mockrt serve``
+    starts without reading it; issue 15)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        self.version = f"mockrt {package_version()}"
+        super().__call__(parser, *args, **kwargs)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -67,7 +78,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         prog="mockrt",
         description="A local mock of the OpenAI Realtime API in transcription mode.",
     )
-    parser.add_argument("--version", action="version", version=f"mockrt {package_version()}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     mapped = {module for module, _ in COMMANDS.values()}
     modules = [m for m in SUBCOMMANDS if m not in mapped]  # unmapped: always imported

@@ -31,7 +31,7 @@ from mockrt.core.script import ScriptError
 from mockrt.core.transcriber import ScriptedTranscriber, Transcriber
 from mockrt.serve.admin import ADMIN
 from mockrt.serve.server import create_app
-from mockrt.serve.state import ServerConfig
+from mockrt.serve.state import STATE, ServerConfig
 
 __all__ = ["ENV_PREFIX", "env_name", "register", "warn_if_exposed"]
 
@@ -219,8 +219,11 @@ def _serve(args: argparse.Namespace) -> int:
     if script is not None:
         app[ADMIN].script, app[ADMIN].source = script, str(args.script)
     if args.workers > 1:
+        from mockrt.core.warmup import warm_up_steps
         from mockrt.serve.workers import supervise
 
+        for step in warm_up_steps(config.persona):  # before the fork: built once for all workers
+            step()
         announce = partial(_announce, args.host, any_key=config.api_keys is None)
         return supervise(app, args.workers, args.host, args.port, announce)
     asyncio.run(_run(app, args.host, args.port, any_key=config.api_keys is None))
@@ -270,6 +273,28 @@ def _announce(host: str, bound_host: str, bound_port: int, *, any_key: bool) -> 
     print(f"ws://{shown}:{bound_port}/v1/realtime?intent=transcription", flush=True)
 
 
+def _warm_up(loop: asyncio.AbstractEventLoop, app: web.Application) -> None:
+    """After the ready line, build what the first connection would build on first use
+    (``mockrt.core.warmup``), one step per loop turn: a connection that arrives meanwhile waits
+    for one step, never for the whole warm-up (issue 15). What it built is frozen like the rest of
+    the start-up heap, unless a session has opened meanwhile (its objects must stay collectable).
+    """
+    from mockrt.core.warmup import warm_up_steps
+
+    state = app[STATE]
+    steps = iter(warm_up_steps(state.config.persona))
+
+    def run_next() -> None:
+        step = next(steps, None)
+        if step is not None:
+            step()
+            loop.call_soon(run_next)
+        elif not state.live and not state.finished:
+            gc.freeze()
+
+    loop.call_soon(run_next)
+
+
 async def _run(app: web.Application, host: str, port: int, *, any_key: bool) -> None:
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
@@ -281,6 +306,7 @@ async def _run(app: web.Application, host: str, port: int, *, any_key: bool) -> 
     # of the garbage collector's full passes, which then take milliseconds, not tens of them,
     # on the event loop that paces every stream (docs/perf-notes.md).
     gc.freeze()
+    _warm_up(asyncio.get_running_loop(), app)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

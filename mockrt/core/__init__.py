@@ -1,5 +1,6 @@
 """The sans-I/O protocol core: session, lifecycle table, validation, session config, audio, VAD,
-turns, scripts (model and transcriber), wire models, errors, ids, journal, personas and beta.
+turns, scripts (model and transcriber), wire models, errors, ids, journal, personas, beta and the
+warm-up of the wire models.
 
 Imports no aiohttp, websockets, asyncio, yaml or jsonschema (tests/test_purity.py).
 
@@ -105,7 +106,8 @@ _MODULES: dict[str, str] = {
         "Accepted is_realtime_session json_kind non_finite_path parse_client_text "
         "REALTIME_ONLY_KEYS Rejected session_type_error validation_error_detail"
     ),
-    "wire": "CLEARS ClientModel dump NullClears omit_none ServerModel",
+    "warmup": "warm_up_steps",
+    "wire": "CLEARS ClientModel DEFERRED dump NullClears omit_none ServerModel",
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names.split()}
 

@@ -31,7 +31,7 @@ from mockrt.core.server_events import (
     InputAudioTranscriptionFailed,
 )
 from mockrt.core.session_objects import SemanticVadOut, ServerVadOut, TranscriptionSession
-from mockrt.core.wire import ClientModel, ServerModel, omit_none
+from mockrt.core.wire import DEFERRED, ClientModel, ServerModel, omit_none
 
 __all__ = [
     "BETA_AUDIO_FORMATS",
@@ -264,7 +264,7 @@ BetaClientEvent = Annotated[
     | InputAudioBufferClear,
     Field(discriminator="type"),
 ]
-BETA_CLIENT_EVENTS: TypeAdapter[BetaClientEvent] = TypeAdapter(BetaClientEvent)
+BETA_CLIENT_EVENTS: TypeAdapter[BetaClientEvent] = TypeAdapter(BetaClientEvent, config=DEFERRED)
 
 BetaServerEvent = Annotated[
     TranscriptionSessionCreated
@@ -280,7 +280,7 @@ BetaServerEvent = Annotated[
     | InputAudioTranscriptionFailed,
     Field(discriminator="type"),
 ]
-BETA_SERVER_EVENTS: TypeAdapter[BetaServerEvent] = TypeAdapter(BetaServerEvent)
+BETA_SERVER_EVENTS: TypeAdapter[BetaServerEvent] = TypeAdapter(BetaServerEvent, config=DEFERRED)
 
 
 # --- conversions ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field, TypeAdapter
 
 from mockrt.core.session_objects import SessionRequest
-from mockrt.core.wire import ClientModel
+from mockrt.core.wire import DEFERRED, ClientModel
 
 __all__ = [
     "CLIENT_EVENTS",
@@ -59,4 +59,4 @@ ClientEvent = Annotated[
     SessionUpdate | InputAudioBufferAppend | InputAudioBufferCommit | InputAudioBufferClear,
     Field(discriminator="type"),
 ]
-CLIENT_EVENTS: TypeAdapter[ClientEvent] = TypeAdapter(ClientEvent)
+CLIENT_EVENTS: TypeAdapter[ClientEvent] = TypeAdapter(ClientEvent, config=DEFERRED)

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, TypeAdapter
 
 from mockrt.core.session_objects import AnySession
-from mockrt.core.wire import ServerModel, omit_none
+from mockrt.core.wire import DEFERRED, ServerModel, omit_none
 
 __all__ = [
     "ConversationItemAdded",
@@ -243,4 +243,4 @@ ServerEvent = Annotated[
     | InputAudioTranscriptionFailed,
     Field(discriminator="type"),
 ]
-SERVER_EVENTS: TypeAdapter[ServerEvent] = TypeAdapter(ServerEvent)
+SERVER_EVENTS: TypeAdapter[ServerEvent] = TypeAdapter(ServerEvent, config=DEFERRED)

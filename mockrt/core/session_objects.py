@@ -158,7 +158,7 @@ class TranscriptionSessionRequest(ClientModel):
 class RealtimeSessionRequest(BaseModel):
     """RealtimeSessionCreateRequest, loosely: mockrt only needs to tell it apart."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     type: Literal["realtime"]
 
@@ -239,7 +239,7 @@ class TranscriptionSession(ServerModel):
 class RealtimeSession(BaseModel):
     """RealtimeSessionCreateResponse (conversation sessions), kept loose: fields pass through."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     type: Literal["realtime"] = "realtime"
     object: Literal["realtime.session"] = "realtime.session"

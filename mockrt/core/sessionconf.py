@@ -37,6 +37,7 @@ from mockrt.core.session_objects import (
 )
 from mockrt.core.vad import VadConfig
 from mockrt.core.validation import session_type_error, validation_error_detail
+from mockrt.core.wire import DEFERRED
 
 __all__ = [
     "INT_MAX",
@@ -49,8 +50,8 @@ __all__ = [
 ]
 
 TurnDetectionOut = ServerVadOut | SemanticVadOut
-_TURN_DETECTION: TypeAdapter[TurnDetectionOut] = TypeAdapter(TurnDetectionOut)
-_SESSION_REQUEST: TypeAdapter[SessionRequest] = TypeAdapter(SessionRequest)
+_TURN_DETECTION: TypeAdapter[TurnDetectionOut] = TypeAdapter(TurnDetectionOut, config=DEFERRED)
+_SESSION_REQUEST: TypeAdapter[SessionRequest] = TypeAdapter(SessionRequest, config=DEFERRED)
 
 
 def _turn_detection_out(wire: dict[str, Any] | None) -> TurnDetectionOut | None:

@@ -26,7 +26,6 @@ import contextlib
 import json
 from dataclasses import asdict, dataclass, replace
 from functools import partial
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from aiohttp import WSCloseCode, web
@@ -117,6 +116,8 @@ def restore_script(app: web.Application) -> None:
 
 
 def configuration(app: web.Application) -> dict[str, Any]:
+    from importlib.metadata import PackageNotFoundError, version  # not at start-up (issue 15)
+
     state, admin = _state(app), app[ADMIN]
     config = state.config
     try:

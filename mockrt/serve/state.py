@@ -19,10 +19,8 @@ Reliability).
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
+import functools
 import gc
-import platform
 import time
 from collections import deque
 from collections.abc import Callable
@@ -62,6 +60,8 @@ class ServerConfig:
 
 @dataclass
 class Live:
+    """An open connection: its session, its socket, how much of its journal is written."""
+
     session: Session
     ws: web.WebSocketResponse
     logged: int = 0  # journal entries already written to the journal file
@@ -70,6 +70,8 @@ class Live:
 
 @dataclass
 class ServerState:
+    """What one server knows while it runs (under ``STATE`` on the application)."""
+
     config: ServerConfig
     keys: KeyStore
     ids: Ids
@@ -123,8 +125,9 @@ class ServerState:
         self._uncollected = 0
         self.releases += 1
         gc.collect()
-        if _malloc_trim is not None:
-            _malloc_trim(0)
+        trim = _malloc_trim()
+        if trim is not None:
+            trim(0)
 
 
 _COLLECT_AFTER_BYTES = 8 * 1024 * 1024
@@ -133,8 +136,14 @@ _COLLECT_AFTER_BYTES = 8 * 1024 * 1024
 _IDLE_RELEASE_BYTES = 256 * 1024
 
 
-def _find_malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim``, or None elsewhere (musl, macOS, Windows: nothing to call)."""
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None elsewhere (musl, macOS, Windows: nothing to call). Looked
+    up on the first release, not at import (``ctypes.util.find_library`` runs ``ldconfig``)."""
+    import ctypes
+    import ctypes.util
+    import platform
+
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return None
     try:
@@ -144,9 +153,6 @@ def _find_malloc_trim() -> Callable[[int], int] | None:
     except (OSError, AttributeError):  # pragma: no cover - a glibc without it
         return None
     return trim
-
-
-_malloc_trim = _find_malloc_trim()
 
 
 STATE = web.AppKey("mockrt_state", ServerState)
