@@ -85,7 +85,7 @@ def bursts(layout: Sequence[tuple[float, float]], total_ms: float, dbfs: float =
 def to_g711(pcm: bytes, table: npt.NDArray[np.int16]) -> bytes:
     """24 kHz s16le -> 8 kHz G.711 codes: every third sample, nearest code of ``table``.
 
-    ``table`` is a 256-entry code -> linear decoding table (``mockrt.core.audio.ulaw_table()``...).
+    ``table`` is a 256-entry code -> linear decoding table (``mockrt.core.energy.ulaw_table()``...).
     Fine for test tones below 4 kHz (no anti-alias filter).
     """
     x = np.frombuffer(pcm, "<i2")[::3].astype(np.int32)

@@ -6,6 +6,8 @@ import ast
 import base64
 import binascii
 import math
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -14,14 +16,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockrt.core import audio
+from mockrt.core import audio, energy
 from mockrt.core.audio import (
     FORMATS,
     SILENCE_DBFS,
-    alaw_table,
     dbfs_to_power,
     decode_base64,
     decoded_length,
+)
+from mockrt.core.energy import (
+    alaw_table,
     frames_dbfs,
     frames_energy,
     frames_power,
@@ -286,10 +290,11 @@ ALLOWED_IMPORTS = {
     "numpy.typing",
     "typing",
     "mockrt.core.audio",
+    "mockrt.core.energy",
 }
 
 
-@pytest.mark.parametrize("module", ["audio.py", "vad.py"])
+@pytest.mark.parametrize("module", ["audio.py", "energy.py", "vad.py"])
 def test_audio_and_vad_modules_import_nothing_but_the_stdlib_numpy_and_audio(module: str) -> None:
     source = (Path(audio.__file__).parent / module).read_text()
     imported: set[str] = set()
@@ -302,5 +307,17 @@ def test_audio_and_vad_modules_import_nothing_but_the_stdlib_numpy_and_audio(mod
 
 
 def test_audio_module_exports_are_all_defined() -> None:
-    for name in audio.__all__:
-        assert hasattr(audio, name), name
+    for module in (audio, energy):
+        for name in module.__all__:
+            assert hasattr(module, name), name
+
+
+def test_the_audio_module_and_the_vad_start_without_numpy() -> None:
+    """numpy comes with the first detector (mockrt.core.energy), not with serve's start-up."""
+    code = (
+        "import sys; import mockrt.core.session, mockrt.core.vad, mockrt.core.streaming; "
+        "assert 'numpy' not in sys.modules, 'numpy at import'; "
+        "from mockrt.core.session import Session; Session(); "
+        "assert 'numpy' in sys.modules, 'a session with server VAD needs numpy'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

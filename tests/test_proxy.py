@@ -15,7 +15,7 @@ import websockets
 from aiohttp import WSMsgType, web
 
 from mockrt.cli.schemas import validate_records
-from mockrt.core.audio import ulaw_table
+from mockrt.core.energy import ulaw_table
 from mockrt.serve.capture import append_audio, read_capture, read_wav
 from mockrt.serve.cassette import ProxyServer
 from mockrt.serve.proxy import ProxyConfig, upstream_url

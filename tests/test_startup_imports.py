@@ -74,6 +74,8 @@ NOT_AT_START_UP = (
     "mockrt.contract",
     "importlib.metadata",  # the version is read on --version or /mockrt/config only
     "mockrt.core.warmup",  # imported after the ready line
+    "numpy",  # with the first turn detector (mockrt.core.energy), or the warm-up
+    "mockrt.core.energy",
 )
 GA_MODEL_MODULES = ("mockrt.core.session_objects", "mockrt.core.client_events")
 

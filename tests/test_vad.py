@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockrt.core import vad
-from mockrt.core.audio import FORMATS, AudioFormatSpec, alaw_table, ulaw_table
+from mockrt.core.audio import FORMATS, AudioFormatSpec
+from mockrt.core.energy import alaw_table, ulaw_table
 from mockrt.core.vad import (
     SEMANTIC_EAGERNESS,
     IdleTimeout,

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from mockrt.core.audio import alaw_table, ulaw_table
+from mockrt.core.energy import alaw_table, ulaw_table
 
 __all__ = ["BYTES_PER_SECOND", "SAMPLE_RATE", "chunks", "render", "samples", "speech"]
 

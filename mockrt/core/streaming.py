@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mockrt.core.audio import AudioFormatSpec, dbfs_to_power, frames_power, to_linear16
+from mockrt.core.audio import AudioFormatSpec, dbfs_to_power
 from mockrt.core.script import TurnRequest
 from mockrt.core.transcriber import TurnPlan
 
@@ -52,6 +52,10 @@ class SpeechMeter:
     """Speech frames of one session's input audio, fed in arrival order (any chunking)."""
 
     def __init__(self, spec: AudioFormatSpec, threshold_dbfs: float, frame_ms: int) -> None:
+        # numpy comes with the first meter, not with mockrt serve's start-up
+        from mockrt.core import energy
+
+        self._energy = energy
         self.spec = spec
         self.frame_ms = frame_ms
         self._frame_samples = frame_ms * spec.sample_rate // 1000
@@ -73,7 +77,8 @@ class SpeechMeter:
         self._partial = data[cut:]
         if n_frames == 0:
             return []
-        power = frames_power(to_linear16(data[:cut], self.spec), self._frame_samples)
+        energy = self._energy
+        power = energy.frames_power(energy.to_linear16(data[:cut], self.spec), self._frame_samples)
         flags: list[bool] = (power >= self._threshold_power).tolist()
         start = self.position_ms
         self.position_ms += n_frames * self.frame_ms

@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from mockrt.core.audio import AudioFormatSpec, dbfs_to_power, frames_energy
+from mockrt.core.audio import AudioFormatSpec, dbfs_to_power
 
 __all__ = [
     "SEMANTIC_EAGERNESS",
@@ -188,6 +188,10 @@ class TurnDetector:
     def __init__(self, config: VadConfig, spec: AudioFormatSpec) -> None:
         if (config.frame_ms * spec.sample_rate) % 1000:
             raise ValueError(f"{config.frame_ms} ms is not a whole number of samples at {spec}")
+        # numpy comes with the first detector, not with mockrt serve's start-up
+        from mockrt.core.energy import frames_energy
+
+        self._frames_energy = frames_energy
         self.config = config
         self.spec = spec
         self._frame_samples = config.frame_ms * spec.sample_rate // 1000
@@ -262,7 +266,7 @@ class TurnDetector:
         # Every 10 ms frame of the append in one vectorised call (perf-notes.md: never a loop
         # over samples, and not one numpy call per frame either).
         threshold = self._threshold_energy
-        energy = frames_energy(data, self.spec, self._frame_samples).tolist()
+        energy = self._frames_energy(data, self.spec, self._frame_samples).tolist()
         if self._in_speech:
             if min(energy) >= threshold:  # fast path: speech goes on
                 self._frames += n_frames

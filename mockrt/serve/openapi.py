@@ -129,7 +129,9 @@ _CLIENT_SECRET_REQUEST: JSON = {
     "type": "object",
     "properties": {
         "expires_after": {
-            "type": "object",
+            "type": ["object", "null"],
+            "description": "null is taken as absent: 600 seconds (UNCONFIRMED: the live API's "
+            "answer to null is not on record)",
             "properties": {
                 "anchor": {"enum": ["created_at"]},
                 "seconds": {"type": "integer", "minimum": 10, "maximum": 7200},
