@@ -18,6 +18,7 @@ or websockets.
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from typing import Any, Literal, Union
@@ -36,20 +37,26 @@ def null_clears(model: type[BaseModel], name: str) -> bool:
     return any(isinstance(m, NullClears) for m in model.model_fields[name].metadata)
 
 
+@functools.cache
+def _fields(cls: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """``(name, null clears it)`` of each field of ``cls``, in declaration order."""
+    return tuple((name, null_clears(cls, name)) for name in cls.model_fields)
+
+
 def null_error(model: BaseModel, path: str) -> ErrorDetail | None:
     """The error for the first field set to ``null`` that may not be (``path``: the dotted
     param of ``model``, e.g. ``session``), or None. Fields are visited in declaration order."""
-    cls = type(model)
-    for name, field in cls.model_fields.items():
-        if name not in model.model_fields_set:
+    given = model.model_fields_set
+    for name, clears in _fields(type(model)):
+        if name not in given:
             continue
         value = getattr(model, name)
-        param = f"{path}.{name}"
         if value is None:
-            if not null_clears(cls, name):
-                return errors.null_not_allowed(param, json_type_name(field.annotation))
+            if not clears:
+                annotation = type(model).model_fields[name].annotation
+                return errors.null_not_allowed(f"{path}.{name}", json_type_name(annotation))
         elif isinstance(value, BaseModel):
-            error = null_error(value, param)
+            error = null_error(value, f"{path}.{name}")
             if error is not None:
                 return error
     return None
