@@ -10,6 +10,8 @@ websockets.
 
 from __future__ import annotations
 
+import functools
+import math
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -23,6 +25,8 @@ from mockrt.core.session_objects import (
     AudioInputOut,
     AudioOut,
     AudioPCM,
+    AudioTranscription,
+    NoiseReduction,
     NoiseReductionOut,
     RealtimeSession,
     RealtimeSessionRequest,
@@ -95,11 +99,17 @@ def validate_session_request(
 def _merge_turn_detection(
     current: TurnDetectionOut | None, update: ServerVad | SemanticVad, options: Options
 ) -> TurnDetectionOut:
-    given = {
-        k: v
-        for k, v in update.model_dump(exclude_unset=True).items()
-        if v is not None or null_clears(type(update), k)
-    }
+    # what the client set, in declaration order (a null only where it clears the field)
+    cls, fields_set = type(update), update.model_fields_set
+    given: dict[str, Any] = {}
+    for k in cls.model_fields:
+        if k in fields_set:
+            v = getattr(update, k)
+            if v is not None or null_clears(cls, k):
+                given[k] = v
+    kept = ServerVadOut if isinstance(update, ServerVad) else SemanticVadOut
+    if isinstance(current, kept) and all(_same(getattr(current, k), v) for k, v in given.items()):
+        return current  # {**current, **given} would validate to an equal object
     if isinstance(update, ServerVad):
         base = (
             current.model_dump()
@@ -109,6 +119,17 @@ def _merge_turn_detection(
         return ServerVadOut.model_validate({**base, **given})
     base = current.model_dump() if isinstance(current, SemanticVadOut) else {"eagerness": "auto"}
     return SemanticVadOut.model_validate({**base, **given})
+
+
+def _same(a: object, b: object) -> bool:
+    """True when ``a`` and ``b`` are the same on the wire: equal, of one type, and (floats) of
+    one sign (``0.0 == -0.0``, but they are written differently). Nothing non-finite reaches a
+    session (``mockrt.core.validation``)."""
+    if type(a) is not type(b) or a != b:
+        return False
+    if isinstance(a, float) and isinstance(b, float):
+        return math.copysign(1.0, a) == math.copysign(1.0, b)
+    return True
 
 
 # UNCONFIRMED: the SDK types these ``int`` with no maximum; the OpenAPI ``integer`` of the REST
@@ -141,15 +162,22 @@ def check_request(request: TranscriptionSessionRequest) -> ErrorDetail | None:
 def _turn_detector_error(session: TranscriptionSession, options: Options) -> ErrorDetail | None:
     """Build the VAD config the session will run with, so nothing fails once applied."""
     td = session.audio.input.turn_detection
-    if td is None:
+    if td is None or _runnable(td, options.vad):
         return None
+    # A range check above missed a value the detector cannot run with: refused, as live
+    # refuses what it cannot use. UNCONFIRMED wording (the REST one for a bad value).
+    return errors.invalid_type(_TD, "a turn detection the server can run", "an object")
+
+
+@functools.lru_cache(maxsize=256)
+def _runnable(td: TurnDetectionOut, base: VadConfig) -> bool:
+    """Whether the detector can run with ``td``; remembered by value (both are frozen), as
+    most updates repeat the turn detection the session already runs with."""
     try:
-        VadConfig.from_turn_detection(td.model_dump(mode="json"), base=options.vad)
+        VadConfig.from_turn_detection(td.model_dump(mode="json"), base=base)
     except (ValueError, OverflowError):
-        # A range check above missed a value the detector cannot run with: refused, as live
-        # refuses what it cannot use. UNCONFIRMED wording (the REST one for a bad value).
-        return errors.invalid_type(_TD, "a turn detection the server can run", "an object")
-    return None
+        return False
+    return True
 
 
 def apply_update(
@@ -181,70 +209,84 @@ def apply_update(
 def _merge(
     current: TranscriptionSession, request: TranscriptionSessionRequest, options: Options
 ) -> TranscriptionSession | ErrorDetail:
+    """The merged session; a part the request leaves as it was stays the same object, and so
+    does the whole session when nothing changes (no copy, the reply's dump can be reused)."""
     audio_input = current.audio.input
-    changes: dict[str, Any] = {}
+    fmt, nr_out = audio_input.format, audio_input.noise_reduction
+    tr_out, td_out = audio_input.transcription, audio_input.turn_detection
     explicit_turn_detection = False
     requested = request.audio.input if request.audio is not None else None
     if requested is not None:
         given = requested.model_fields_set
         if "format" in given:
-            changes["format"] = requested.format or AudioPCM(type="audio/pcm", rate=24000)
+            new_format = requested.format or AudioPCM(type="audio/pcm", rate=24000)
+            if not (type(new_format) is type(fmt) and new_format == fmt):
+                fmt = new_format
         if "noise_reduction" in given:
-            nr = requested.noise_reduction
-            if nr is None:
-                changes["noise_reduction"] = None
-            else:
-                # "Omitting strength from a session update preserves the current strength."
-                base = audio_input.noise_reduction
-                changes["noise_reduction"] = NoiseReductionOut(
-                    type=nr.type if "type" in nr.model_fields_set else (base and base.type),
-                    strength=(
-                        nr.strength
-                        if "strength" in nr.model_fields_set
-                        else (base and base.strength)
-                    ),
-                )
+            nr_out = _merge_noise_reduction(nr_out, requested.noise_reduction)
         if "transcription" in given:
             tr = requested.transcription
-            # UNCONFIRMED: a transcription object replaces the previous one as a whole.
-            changes["transcription"] = (
-                None
-                if tr is None
-                else TranscriptionOut(
-                    model=tr.model,
-                    language=tr.language,
-                    languages=tr.languages,
-                    prompt=tr.prompt,
-                    keywords=tr.keywords,
-                    delay=tr.delay,
-                )
-            )
             if tr is not None:
                 error = _check_transcription(
                     tr.model, tr.language, tr.languages, tr.prompt, options
                 )
                 if error is not None:
                     return error
+            tr_out = _merge_transcription(tr_out, tr)
         if "turn_detection" in given:
             td = requested.turn_detection
             explicit_turn_detection = td is not None
-            changes["turn_detection"] = (
-                None
-                if td is None
-                else _merge_turn_detection(audio_input.turn_detection, td, options)
-            )
-    new_input = audio_input.model_copy(update=changes)
-    model = new_input.transcription.model if new_input.transcription else None
-    if model in options.vadless_models and new_input.turn_detection is not None:
+            td_out = None if td is None else _merge_turn_detection(td_out, td, options)
+    model = tr_out.model if tr_out else None
+    if model in options.vadless_models and td_out is not None:
         if explicit_turn_detection:
             return errors.turn_detection_not_supported()
         # LiveKit omits turn_detection for these models and works live (protocol.md §8.3), so
         # an inherited default is dropped rather than rejected. UNCONFIRMED echo.
-        new_input = new_input.model_copy(update={"turn_detection": None})
-    session_changes: dict[str, Any] = {"audio": AudioOut(input=new_input)}
-    if "include" in request.model_fields_set:
+        td_out = None
+    new_input = audio_input
+    parts = {
+        "format": fmt,
+        "noise_reduction": nr_out,
+        "transcription": tr_out,
+        "turn_detection": td_out,
+    }
+    if any(getattr(audio_input, k) is not v for k, v in parts.items()):
+        new_input = audio_input.model_copy(update=parts)
+    session_changes: dict[str, Any] = {}
+    if new_input is not audio_input:
+        session_changes["audio"] = AudioOut(input=new_input)
+    if "include" in request.model_fields_set and not _same(request.include, current.include):
         session_changes["include"] = request.include
-    return current.model_copy(update=session_changes)
+    return current.model_copy(update=session_changes) if session_changes else current
+
+
+def _merge_noise_reduction(
+    base: NoiseReductionOut | None, nr: NoiseReduction | None
+) -> NoiseReductionOut | None:
+    if nr is None:
+        return None
+    # "Omitting strength from a session update preserves the current strength."
+    kind = nr.type if "type" in nr.model_fields_set else (base and base.type)
+    strength = nr.strength if "strength" in nr.model_fields_set else (base and base.strength)
+    if base is not None and _same(base.type, kind) and _same(base.strength, strength):
+        return base
+    return NoiseReductionOut(type=kind, strength=strength)
+
+
+def _merge_transcription(
+    base: TranscriptionOut | None, tr: AudioTranscription | None
+) -> TranscriptionOut | None:
+    """UNCONFIRMED: a transcription object replaces the previous one as a whole."""
+    if tr is None:
+        return None
+    values = {name: getattr(tr, name) for name in _TRANSCRIPTION_FIELDS}
+    if base is not None and all(_same(getattr(base, k), v) for k, v in values.items()):
+        return base
+    return TranscriptionOut(**values)
+
+
+_TRANSCRIPTION_FIELDS = ("model", "language", "languages", "prompt", "keywords", "delay")
 
 
 def _check_transcription(
