@@ -101,14 +101,13 @@ def _merge_turn_detection(
 ) -> TurnDetectionOut:
     # what the client set, in declaration order (a null only where it clears the field)
     cls, fields_set = type(update), update.model_fields_set
-    given: dict[str, Any] = {}
-    for k in cls.model_fields:
-        if k in fields_set:
-            v = getattr(update, k)
-            if v is not None or null_clears(cls, k):
-                given[k] = v
+    given = {
+        k: v
+        for k, v in update.__dict__.items()
+        if k in fields_set and (v is not None or null_clears(cls, k))
+    }
     kept = ServerVadOut if isinstance(update, ServerVad) else SemanticVadOut
-    if isinstance(current, kept) and all(_same(getattr(current, k), v) for k, v in given.items()):
+    if isinstance(current, kept) and _same_items(current.__dict__, given):
         return current  # {**current, **given} would validate to an equal object
     if isinstance(update, ServerVad):
         base = (
@@ -130,6 +129,11 @@ def _same(a: object, b: object) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return math.copysign(1.0, a) == math.copysign(1.0, b)
     return True
+
+
+def _same_items(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """True when every item of ``new`` is in ``old``, the same on the wire (``_same``)."""
+    return new.items() <= old.items() and all(_same(old[k], v) for k, v in new.items())
 
 
 # UNCONFIRMED: the SDK types these ``int`` with no maximum; the OpenAPI ``integer`` of the REST
@@ -245,14 +249,20 @@ def _merge(
         # an inherited default is dropped rather than rejected. UNCONFIRMED echo.
         td_out = None
     new_input = audio_input
-    parts = {
-        "format": fmt,
-        "noise_reduction": nr_out,
-        "transcription": tr_out,
-        "turn_detection": td_out,
-    }
-    if any(getattr(audio_input, k) is not v for k, v in parts.items()):
-        new_input = audio_input.model_copy(update=parts)
+    if not (
+        fmt is audio_input.format
+        and nr_out is audio_input.noise_reduction
+        and tr_out is audio_input.transcription
+        and td_out is audio_input.turn_detection
+    ):
+        new_input = audio_input.model_copy(
+            update={
+                "format": fmt,
+                "noise_reduction": nr_out,
+                "transcription": tr_out,
+                "turn_detection": td_out,
+            }
+        )
     session_changes: dict[str, Any] = {}
     if new_input is not audio_input:
         session_changes["audio"] = AudioOut(input=new_input)
@@ -280,13 +290,25 @@ def _merge_transcription(
     """UNCONFIRMED: a transcription object replaces the previous one as a whole."""
     if tr is None:
         return None
-    values = {name: getattr(tr, name) for name in _TRANSCRIPTION_FIELDS}
-    if base is not None and all(_same(getattr(base, k), v) for k, v in values.items()):
+    values = (tr.model, tr.language, tr.languages, tr.prompt, tr.keywords, tr.delay)
+    # strings, lists of strings or None: equal is the same on the wire
+    if base is not None and values == (
+        base.model,
+        base.language,
+        base.languages,
+        base.prompt,
+        base.keywords,
+        base.delay,
+    ):
         return base
-    return TranscriptionOut(**values)
-
-
-_TRANSCRIPTION_FIELDS = ("model", "language", "languages", "prompt", "keywords", "delay")
+    return TranscriptionOut(
+        model=tr.model,
+        language=tr.language,
+        languages=tr.languages,
+        prompt=tr.prompt,
+        keywords=tr.keywords,
+        delay=tr.delay,
+    )
 
 
 def _check_transcription(

@@ -182,7 +182,8 @@ def _has_non_finite(model: BaseModel) -> bool:
     and the extra keys of a model that allows them; nothing is dumped (a session update's check
     costs about a microsecond instead of a dump and a walk of the whole session)."""
     for name in _float_fields(type(model)):
-        if _holds_non_finite(getattr(model, name)):
+        value = getattr(model, name)
+        if value is not None and _holds_non_finite(value):
             return True
     extra = model.__pydantic_extra__
     return bool(extra) and non_finite_path(extra) is not None
