@@ -10,7 +10,6 @@ websockets.
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
@@ -166,22 +165,15 @@ def check_request(request: TranscriptionSessionRequest) -> ErrorDetail | None:
 def _turn_detector_error(session: TranscriptionSession, options: Options) -> ErrorDetail | None:
     """Build the VAD config the session will run with, so nothing fails once applied."""
     td = session.audio.input.turn_detection
-    if td is None or _runnable(td, options.vad):
+    if td is None:
         return None
-    # A range check above missed a value the detector cannot run with: refused, as live
-    # refuses what it cannot use. UNCONFIRMED wording (the REST one for a bad value).
-    return errors.invalid_type(_TD, "a turn detection the server can run", "an object")
-
-
-@functools.lru_cache(maxsize=256)
-def _runnable(td: TurnDetectionOut, base: VadConfig) -> bool:
-    """Whether the detector can run with ``td``; remembered by value (both are frozen), as
-    most updates repeat the turn detection the session already runs with."""
     try:
-        VadConfig.from_turn_detection(td.model_dump(mode="json"), base=base)
+        VadConfig.from_turn_detection(td.model_dump(mode="json"), base=options.vad)
     except (ValueError, OverflowError):
-        return False
-    return True
+        # A range check above missed a value the detector cannot run with: refused, as live
+        # refuses what it cannot use. UNCONFIRMED wording (the REST one for a bad value).
+        return errors.invalid_type(_TD, "a turn detection the server can run", "an object")
+    return None
 
 
 def apply_update(
@@ -190,11 +182,14 @@ def apply_update(
     options: Options,
     *,
     null_rule: bool = True,
+    current_runs: bool = False,
 ) -> TranscriptionSession | ErrorDetail:
     """The session after ``request`` is merged in, or the error that rejects it (and then
     nothing of the request is applied). ``null_rule``: a GA request, where null clears only
     nullable fields (protocol.md §11); a request converted from the retired beta shape keeps the
-    beta rule, null clears (a null the session cannot hold keeps the current value)."""
+    beta rule, null clears (a null the session cannot hold keeps the current value).
+    ``current_runs``: the turn detector already runs with ``current``'s turn detection (a live
+    session's), so an update that keeps it (the same object, ``_merge``) needs no new check."""
     if null_rule:
         error = null_error(request, "session")
         if error is not None:
@@ -203,7 +198,9 @@ def apply_update(
     if error is not None:
         return error
     updated = _merge(current, request, options)
-    if isinstance(updated, TranscriptionSession):
+    if isinstance(updated, TranscriptionSession) and not (
+        current_runs and updated.audio.input.turn_detection is current.audio.input.turn_detection
+    ):
         error = _turn_detector_error(updated, options)
         if error is not None:
             return error
