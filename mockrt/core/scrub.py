@@ -118,9 +118,9 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)  # what json
 
 def strict_json(value: Any) -> str:
     """Compact JSON that every parser accepts: never a bare NaN or Infinity (they become
-    strings), ASCII escapes so lone surrogates survive UTF-8 files and sockets. An object whose
-    value is a session dumped once (``mockrt.core.wire.dumped_once``) reuses that value's text."""
-    if type(value) is dict:
+    strings), ASCII escapes so lone surrogates survive UTF-8 files and sockets. An event whose
+    ``session`` was dumped once (``mockrt.core.wire.dump``) reuses that session's text."""
+    if type(value) is dict and "session" in value:
         spliced = _splice(value)
         if spliced is not None:
             return spliced
@@ -130,20 +130,21 @@ def strict_json(value: Any) -> str:
         return json.dumps(finite_copy(value), separators=(",", ":"), allow_nan=False)
 
 
-def _splice(value: dict[Any, Any]) -> str | None:
-    """The text ``json.dumps`` would make of ``value``, with the known text of its values that
-    have one; None when none has one (or a key is not a string, or a value not strict JSON)."""
-    texts = [shared_text(item) for item in value.values()]
-    if not any(texts):
+def _splice(event: dict[Any, Any]) -> str | None:
+    """The text ``json.dumps`` would make of ``event``, with its session's known text; None
+    when the session has none (or a key is not a string, or a value is not strict JSON)."""
+    session = shared_text(event["session"])
+    if session is None:
         return None
     parts: list[str] = []
     try:
-        for (key, item), text in zip(value.items(), texts, strict=True):
+        for key, item in event.items():
             if not isinstance(key, str):
                 return None
-            parts.append(f"{encode_basestring_ascii(key)}:{text or _ENCODER.encode(item)}")
+            text = session if key == "session" else _ENCODER.encode(item)
+            parts.append(f"{encode_basestring_ascii(key)}:{text}")
     except ValueError:
-        return None  # a non-finite number: the whole value goes the careful way
+        return None  # a non-finite number: the whole event goes the careful way
     return "{" + ",".join(parts) + "}"
 
 

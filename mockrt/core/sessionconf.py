@@ -132,7 +132,12 @@ def _same(a: object, b: object) -> bool:
 
 def _same_items(old: dict[str, Any], new: dict[str, Any]) -> bool:
     """True when every item of ``new`` is in ``old``, the same on the wire (``_same``)."""
-    return new.items() <= old.items() and all(_same(old[k], v) for k, v in new.items())
+    if not new.items() <= old.items():
+        return False
+    for key, value in new.items():
+        if not _same(old[key], value):
+            return False
+    return True
 
 
 # UNCONFIRMED: the SDK types these ``int`` with no maximum; the OpenAPI ``integer`` of the REST
@@ -221,7 +226,8 @@ def _merge(
         given = requested.model_fields_set
         if "format" in given:
             new_format = requested.format or AudioPCM(type="audio/pcm", rate=24000)
-            if not (type(new_format) is type(fmt) and new_format == fmt):
+            # a type string and a rate integer: equal is the same on the wire
+            if not (type(new_format) is type(fmt) and new_format.__dict__ == fmt.__dict__):
                 fmt = new_format
         if "noise_reduction" in given:
             nr_out = _merge_noise_reduction(nr_out, requested.noise_reduction)
