@@ -223,3 +223,17 @@ def test_a_non_finite_number_anywhere_in_a_session_is_refused_before_the_session
     assert error["error"]["code"] == "invalid_type"
     assert error["error"]["param"] == param
     assert "a number too large to represent" in error["error"]["message"]
+
+
+def test_a_model_that_can_change_is_dumped_afresh_every_time() -> None:
+    from pydantic import BaseModel
+
+    class Loose(BaseModel):
+        value: int
+
+    loose = Loose(value=1)
+    first = wire.dumped_once(loose)
+    loose.value = 2
+    assert wire.dumped_once(loose) == {"value": 2}
+    assert first == {"value": 1}
+    assert wire.shared_text(first) is None

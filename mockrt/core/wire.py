@@ -73,9 +73,12 @@ def dump(event: BaseModel) -> dict[str, Any]:
     session = event.__dict__["session"]
     if not isinstance(session, BaseModel):
         return event.model_dump(mode="json")
-    out = event.model_dump(mode="json", exclude={"session"})
+    out = event.model_dump(mode="json", exclude=_SESSION)
     out["session"] = dumped_once(session)
     return out
+
+
+_SESSION = {"session"}  # never changed
 
 
 @functools.cache
@@ -112,12 +115,15 @@ def dumped_once(model: BaseModel) -> dict[str, Any]:
     not change the dict (it is shared by every event that carries the object)."""
     key = id(model)
     known = _BY_MODEL.get(key)
-    if known is None:
-        known = _Dumped(model.model_dump(mode="json"))
-        _BY_MODEL[key] = known
-        _BY_WIRE[id(known.wire)] = known
-        weakref.finalize(model, _forget, key, id(known.wire)).atexit = False
-    return known.wire
+    if known is not None:
+        return known.wire
+    wire = model.model_dump(mode="json")
+    if not model.model_config.get("frozen"):
+        return wire  # it may change: nothing to keep
+    # the entries go when the model goes, before its id can name another object
+    weakref.finalize(model, _forget, key, id(wire)).atexit = False
+    _BY_MODEL[key] = _BY_WIRE[id(wire)] = _Dumped(wire)
+    return wire
 
 
 def _forget(model_key: int, wire_key: int) -> None:
