@@ -237,3 +237,14 @@ def test_a_model_that_can_change_is_dumped_afresh_every_time() -> None:
     assert wire.dumped_once(loose) == {"value": 2}
     assert first == {"value": 1}
     assert wire.shared_text(first) is None
+
+
+def test_a_session_text_is_kept_from_its_second_use_only() -> None:
+    """A session that is never updated keeps no text; one sent again reuses its text."""
+    config = default_session("sess_1", 1, Options())
+    shared = wire.dumped_once(config)
+    assert wire.shared_text(shared) is None  # first use: written the ordinary way
+    text = wire.shared_text(shared)
+    assert text == json.dumps(config.model_dump(mode="json"), separators=(",", ":"))
+    assert wire.shared_text(shared) is text
+    assert wire.shared_text(dict(shared)) is None  # an equal dict is not the shared one

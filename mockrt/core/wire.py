@@ -8,9 +8,9 @@ Must never import aiohttp or websockets, nor any other mockrt module.
 
 A session object is dumped once: every ``session.created``/``.updated`` carries the whole
 session, and most updates leave it as it was (``mockrt.core.sessionconf`` then keeps the same
-frozen object). Its JSON object, and the JSON text of it once ``mockrt.core.scrub.strict_json``
-asks, are kept by the object's identity for as long as the object lives (a finalizer drops them),
-so nothing grows with the number of updates or sessions.
+frozen object). Its JSON object, and its JSON text once ``mockrt.core.scrub.strict_json`` asks
+for it a second time, are kept by the object's identity for as long as the object lives (a
+finalizer drops them), so nothing grows with the number of updates or sessions.
 """
 
 from __future__ import annotations
@@ -103,7 +103,8 @@ def _splices_session(cls: type[BaseModel]) -> bool:
 @dataclass
 class _Dumped:
     wire: dict[str, Any]
-    text: str | None = None  # the strict JSON text, made when first asked
+    asked: bool = False  # the text was asked for once: kept from the second time on
+    text: str | None = None  # the strict JSON text
 
 
 _BY_MODEL: dict[int, _Dumped] = {}  # id(model) -> its dump, while the model lives
@@ -132,10 +133,14 @@ def _forget(model_key: int, wire_key: int) -> None:
 
 
 def shared_text(value: object) -> str | None:
-    """The strict JSON text (compact, ASCII, no NaN) of a dict ``dumped_once`` made, made once;
-    None for any other value, or when the dump cannot be strict JSON."""
+    """The strict JSON text (compact, ASCII, no NaN) of a dict ``dumped_once`` made, made once
+    and kept from its second use (a session that is never updated keeps no text); None for any
+    other value, the first time, or when the dump cannot be strict JSON."""
     known = _BY_WIRE.get(id(value))
     if known is None or known.wire is not value:
+        return None
+    if not known.asked:
+        known.asked = True
         return None
     if known.text is None:
         try:
