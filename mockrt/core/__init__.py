@@ -109,7 +109,9 @@ _MODULES: dict[str, str] = {
         "REALTIME_ONLY_KEYS Rejected session_type_error validation_error_detail"
     ),
     "warmup": "warm_up_steps",
-    "wire": "CLEARS ClientModel DEFERRED dump NullClears omit_none ServerModel",
+    "wire": (
+        "CLEARS ClientModel DEFERRED dump dumped_once NullClears omit_none ServerModel shared_text"
+    ),
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names.split()}
 

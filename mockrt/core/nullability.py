@@ -18,6 +18,7 @@ or websockets.
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from typing import Any, Literal, Union
@@ -36,20 +37,52 @@ def null_clears(model: type[BaseModel], name: str) -> bool:
     return any(isinstance(m, NullClears) for m in model.model_fields[name].metadata)
 
 
+_SCALAR, _MODEL, _MAYBE_MODEL = 0, 1, 2  # what a field holds besides null
+
+
+@functools.cache
+def _fields(cls: type[BaseModel]) -> tuple[tuple[str, bool, int], ...]:
+    """``(name, null clears it, what it holds)`` of each field of ``cls``, in declaration order:
+    only a field that can hold a model is looked into."""
+    return tuple(
+        (name, null_clears(cls, name), _holds(field.annotation))
+        for name, field in cls.model_fields.items()
+    )
+
+
+def _holds(annotation: Any) -> int:
+    """``_MODEL`` when every type but ``None`` in ``annotation`` is a model, ``_SCALAR`` when
+    none can be, else ``_MAYBE_MODEL``."""
+    if annotation is Any or annotation is object:
+        return _MAYBE_MODEL
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return _MODEL
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _holds(args[0])
+    if origin in (Union, types.UnionType):
+        kinds = {_holds(arg) for arg in args if arg is not type(None)}
+        return kinds.pop() if len(kinds) == 1 else _MAYBE_MODEL
+    if any(_holds(arg) != _SCALAR for arg in args):
+        return _MAYBE_MODEL  # a list or dict of models: not looked into (nor was it before)
+    return _SCALAR
+
+
 def null_error(model: BaseModel, path: str) -> ErrorDetail | None:
     """The error for the first field set to ``null`` that may not be (``path``: the dotted
     param of ``model``, e.g. ``session``), or None. Fields are visited in declaration order."""
-    cls = type(model)
-    for name, field in cls.model_fields.items():
-        if name not in model.model_fields_set:
+    given = model.model_fields_set
+    for name, clears, holds in _fields(type(model)):
+        if name not in given:
             continue
         value = getattr(model, name)
-        param = f"{path}.{name}"
         if value is None:
-            if not null_clears(cls, name):
-                return errors.null_not_allowed(param, json_type_name(field.annotation))
-        elif isinstance(value, BaseModel):
-            error = null_error(value, param)
+            if not clears:
+                annotation = type(model).model_fields[name].annotation
+                return errors.null_not_allowed(f"{path}.{name}", json_type_name(annotation))
+        elif holds == _MODEL or (holds == _MAYBE_MODEL and isinstance(value, BaseModel)):
+            error = null_error(value, f"{path}.{name}")
             if error is not None:
                 return error
     return None

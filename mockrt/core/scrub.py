@@ -10,7 +10,10 @@ import json
 import math
 import re
 from collections.abc import Iterable
+from json.encoder import encode_basestring_ascii
 from typing import Any
+
+from mockrt.core.wire import shared_text
 
 __all__ = [
     "KEEP_REJECTED_CHARS",
@@ -110,13 +113,39 @@ def _non_finite_name(value: float) -> str:
     return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)  # what json.dumps makes
+
+
 def strict_json(value: Any) -> str:
     """Compact JSON that every parser accepts: never a bare NaN or Infinity (they become
-    strings), ASCII escapes so lone surrogates survive UTF-8 files and sockets."""
+    strings), ASCII escapes so lone surrogates survive UTF-8 files and sockets. An event whose
+    ``session`` was dumped once (``mockrt.core.wire.dump``) reuses that session's text."""
+    if type(value) is dict and "session" in value:
+        spliced = _splice(value)
+        if spliced is not None:
+            return spliced
     try:
         return json.dumps(value, separators=(",", ":"), allow_nan=False)
     except ValueError:
         return json.dumps(finite_copy(value), separators=(",", ":"), allow_nan=False)
+
+
+def _splice(event: dict[Any, Any]) -> str | None:
+    """The text ``json.dumps`` would make of ``event``, with its session's known text; None
+    when the session has none (or a key is not a string, or a value is not strict JSON)."""
+    session = shared_text(event["session"])
+    if session is None:
+        return None
+    parts: list[str] = []
+    try:
+        for key, item in event.items():
+            if not isinstance(key, str):
+                return None
+            text = session if key == "session" else _ENCODER.encode(item)
+            parts.append(f"{encode_basestring_ascii(key)}:{text}")
+    except ValueError:
+        return None  # a non-finite number: the whole event goes the careful way
+    return "{" + ",".join(parts) + "}"
 
 
 # A rejected frame longer than this is journaled as its first characters, length and hash.

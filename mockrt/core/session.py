@@ -341,13 +341,11 @@ class Session:
         """``session.created``/``.updated`` (or the beta ``transcription_session.*``)."""
         event_id = self.ids.make("event")
         if self.persona.name == "beta" and isinstance(self.config, TranscriptionSession):
-            beta = beta_session_from_ga(self.config)
-            if created:
-                return TranscriptionSessionCreated(event_id=event_id, session=beta)
-            return TranscriptionSessionUpdated(event_id=event_id, session=beta)
-        if created:
-            return SessionCreated(event_id=event_id, session=self.config)
-        return SessionUpdated(event_id=event_id, session=self.config)
+            beta = TranscriptionSessionCreated if created else TranscriptionSessionUpdated
+            return beta(event_id=event_id, session=beta_session_from_ga(self.config))
+        # the session object is dumped once while it lives (mockrt.core.wire.dump)
+        kind = SessionCreated if created else SessionUpdated
+        return kind(event_id=event_id, session=self.config)
 
     def _session_update(
         self,
@@ -362,7 +360,9 @@ class Session:
         if isinstance(self.config, TranscriptionSession) and isinstance(
             request, TranscriptionSessionRequest
         ):
-            updated = apply_update(self.config, request, self.options, null_rule=not beta)
+            updated = apply_update(  # self.audio runs the current config's turn detection
+                self.config, request, self.options, null_rule=not beta, current_runs=True
+            )
             if isinstance(updated, ErrorDetail):
                 self._reject(updated, ref)
                 return

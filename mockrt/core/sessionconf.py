@@ -10,6 +10,7 @@ websockets.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -23,6 +24,8 @@ from mockrt.core.session_objects import (
     AudioInputOut,
     AudioOut,
     AudioPCM,
+    AudioTranscription,
+    NoiseReduction,
     NoiseReductionOut,
     RealtimeSession,
     RealtimeSessionRequest,
@@ -95,11 +98,16 @@ def validate_session_request(
 def _merge_turn_detection(
     current: TurnDetectionOut | None, update: ServerVad | SemanticVad, options: Options
 ) -> TurnDetectionOut:
+    # what the client set, in declaration order (a null only where it clears the field)
+    cls, fields_set = type(update), update.model_fields_set
     given = {
         k: v
-        for k, v in update.model_dump(exclude_unset=True).items()
-        if v is not None or null_clears(type(update), k)
+        for k, v in update.__dict__.items()
+        if k in fields_set and (v is not None or null_clears(cls, k))
     }
+    kept = ServerVadOut if isinstance(update, ServerVad) else SemanticVadOut
+    if isinstance(current, kept) and _same_items(current.__dict__, given):
+        return current  # {**current, **given} would validate to an equal object
     if isinstance(update, ServerVad):
         base = (
             current.model_dump()
@@ -109,6 +117,27 @@ def _merge_turn_detection(
         return ServerVadOut.model_validate({**base, **given})
     base = current.model_dump() if isinstance(current, SemanticVadOut) else {"eagerness": "auto"}
     return SemanticVadOut.model_validate({**base, **given})
+
+
+def _same(a: object, b: object) -> bool:
+    """True when ``a`` and ``b`` are the same on the wire: equal, of one type, and (floats) of
+    one sign (``0.0 == -0.0``, but they are written differently). Nothing non-finite reaches a
+    session (``mockrt.core.validation``)."""
+    if type(a) is not type(b) or a != b:
+        return False
+    if isinstance(a, float) and isinstance(b, float):
+        return math.copysign(1.0, a) == math.copysign(1.0, b)
+    return True
+
+
+def _same_items(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """True when every item of ``new`` is in ``old``, the same on the wire (``_same``)."""
+    if not new.items() <= old.items():
+        return False
+    for key, value in new.items():
+        if not _same(old[key], value):
+            return False
+    return True
 
 
 # UNCONFIRMED: the SDK types these ``int`` with no maximum; the OpenAPI ``integer`` of the REST
@@ -158,11 +187,14 @@ def apply_update(
     options: Options,
     *,
     null_rule: bool = True,
+    current_runs: bool = False,
 ) -> TranscriptionSession | ErrorDetail:
     """The session after ``request`` is merged in, or the error that rejects it (and then
     nothing of the request is applied). ``null_rule``: a GA request, where null clears only
     nullable fields (protocol.md §11); a request converted from the retired beta shape keeps the
-    beta rule, null clears (a null the session cannot hold keeps the current value)."""
+    beta rule, null clears (a null the session cannot hold keeps the current value).
+    ``current_runs``: the turn detector already runs with ``current``'s turn detection (a live
+    session's), so an update that keeps it (the same object, ``_merge``) needs no new check."""
     if null_rule:
         error = null_error(request, "session")
         if error is not None:
@@ -171,7 +203,9 @@ def apply_update(
     if error is not None:
         return error
     updated = _merge(current, request, options)
-    if isinstance(updated, TranscriptionSession):
+    if isinstance(updated, TranscriptionSession) and not (
+        current_runs and updated.audio.input.turn_detection is current.audio.input.turn_detection
+    ):
         error = _turn_detector_error(updated, options)
         if error is not None:
             return error
@@ -181,70 +215,103 @@ def apply_update(
 def _merge(
     current: TranscriptionSession, request: TranscriptionSessionRequest, options: Options
 ) -> TranscriptionSession | ErrorDetail:
+    """The merged session; a part the request leaves as it was stays the same object, and so
+    does the whole session when nothing changes (no copy, the reply's dump can be reused)."""
     audio_input = current.audio.input
-    changes: dict[str, Any] = {}
+    fmt, nr_out = audio_input.format, audio_input.noise_reduction
+    tr_out, td_out = audio_input.transcription, audio_input.turn_detection
     explicit_turn_detection = False
     requested = request.audio.input if request.audio is not None else None
     if requested is not None:
         given = requested.model_fields_set
         if "format" in given:
-            changes["format"] = requested.format or AudioPCM(type="audio/pcm", rate=24000)
+            new_format = requested.format or AudioPCM(type="audio/pcm", rate=24000)
+            # a type string and a rate integer: equal is the same on the wire
+            if not (type(new_format) is type(fmt) and new_format.__dict__ == fmt.__dict__):
+                fmt = new_format
         if "noise_reduction" in given:
-            nr = requested.noise_reduction
-            if nr is None:
-                changes["noise_reduction"] = None
-            else:
-                # "Omitting strength from a session update preserves the current strength."
-                base = audio_input.noise_reduction
-                changes["noise_reduction"] = NoiseReductionOut(
-                    type=nr.type if "type" in nr.model_fields_set else (base and base.type),
-                    strength=(
-                        nr.strength
-                        if "strength" in nr.model_fields_set
-                        else (base and base.strength)
-                    ),
-                )
+            nr_out = _merge_noise_reduction(nr_out, requested.noise_reduction)
         if "transcription" in given:
             tr = requested.transcription
-            # UNCONFIRMED: a transcription object replaces the previous one as a whole.
-            changes["transcription"] = (
-                None
-                if tr is None
-                else TranscriptionOut(
-                    model=tr.model,
-                    language=tr.language,
-                    languages=tr.languages,
-                    prompt=tr.prompt,
-                    keywords=tr.keywords,
-                    delay=tr.delay,
-                )
-            )
             if tr is not None:
                 error = _check_transcription(
                     tr.model, tr.language, tr.languages, tr.prompt, options
                 )
                 if error is not None:
                     return error
+            tr_out = _merge_transcription(tr_out, tr)
         if "turn_detection" in given:
             td = requested.turn_detection
             explicit_turn_detection = td is not None
-            changes["turn_detection"] = (
-                None
-                if td is None
-                else _merge_turn_detection(audio_input.turn_detection, td, options)
-            )
-    new_input = audio_input.model_copy(update=changes)
-    model = new_input.transcription.model if new_input.transcription else None
-    if model in options.vadless_models and new_input.turn_detection is not None:
+            td_out = None if td is None else _merge_turn_detection(td_out, td, options)
+    model = tr_out.model if tr_out else None
+    if model in options.vadless_models and td_out is not None:
         if explicit_turn_detection:
             return errors.turn_detection_not_supported()
         # LiveKit omits turn_detection for these models and works live (protocol.md §8.3), so
         # an inherited default is dropped rather than rejected. UNCONFIRMED echo.
-        new_input = new_input.model_copy(update={"turn_detection": None})
-    session_changes: dict[str, Any] = {"audio": AudioOut(input=new_input)}
-    if "include" in request.model_fields_set:
+        td_out = None
+    new_input = audio_input
+    if not (
+        fmt is audio_input.format
+        and nr_out is audio_input.noise_reduction
+        and tr_out is audio_input.transcription
+        and td_out is audio_input.turn_detection
+    ):
+        new_input = audio_input.model_copy(
+            update={
+                "format": fmt,
+                "noise_reduction": nr_out,
+                "transcription": tr_out,
+                "turn_detection": td_out,
+            }
+        )
+    session_changes: dict[str, Any] = {}
+    if new_input is not audio_input:
+        session_changes["audio"] = AudioOut(input=new_input)
+    if "include" in request.model_fields_set and not _same(request.include, current.include):
         session_changes["include"] = request.include
-    return current.model_copy(update=session_changes)
+    return current.model_copy(update=session_changes) if session_changes else current
+
+
+def _merge_noise_reduction(
+    base: NoiseReductionOut | None, nr: NoiseReduction | None
+) -> NoiseReductionOut | None:
+    if nr is None:
+        return None
+    # "Omitting strength from a session update preserves the current strength."
+    kind = nr.type if "type" in nr.model_fields_set else (base and base.type)
+    strength = nr.strength if "strength" in nr.model_fields_set else (base and base.strength)
+    if base is not None and _same(base.type, kind) and _same(base.strength, strength):
+        return base
+    return NoiseReductionOut(type=kind, strength=strength)
+
+
+def _merge_transcription(
+    base: TranscriptionOut | None, tr: AudioTranscription | None
+) -> TranscriptionOut | None:
+    """UNCONFIRMED: a transcription object replaces the previous one as a whole."""
+    if tr is None:
+        return None
+    values = (tr.model, tr.language, tr.languages, tr.prompt, tr.keywords, tr.delay)
+    # strings, lists of strings or None: equal is the same on the wire
+    if base is not None and values == (
+        base.model,
+        base.language,
+        base.languages,
+        base.prompt,
+        base.keywords,
+        base.delay,
+    ):
+        return base
+    return TranscriptionOut(
+        model=tr.model,
+        language=tr.language,
+        languages=tr.languages,
+        prompt=tr.prompt,
+        keywords=tr.keywords,
+        delay=tr.delay,
+    )
 
 
 def _check_transcription(
