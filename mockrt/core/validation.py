@@ -57,7 +57,7 @@ REALTIME_ONLY_KEYS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made for every frame: a frozen dataclass's __init__ costs ~8x
 class Accepted:
     event: ClientEvent
     raw: dict[str, Any] | None  # parsed only when a later check needs the raw keys
@@ -129,7 +129,8 @@ def parse_client_text(
     """Parse and validate one client text frame for a session of the given kind."""
     adapter: TypeAdapter[Any] = CLIENT_EVENTS if persona is GA else BETA_CLIENT_EVENTS
     try:
-        event = adapter.validate_json(text)
+        # the core validator itself: TypeAdapter.validate_json's wrapper adds ~25% to an append
+        event = adapter.validator.validate_json(text)
     except ValidationError:
         pass
     else:
