@@ -31,7 +31,7 @@ from mockrt.core.script import ScriptError
 from mockrt.core.transcriber import ScriptedTranscriber, Transcriber
 from mockrt.serve.admin import ADMIN
 from mockrt.serve.server import create_app
-from mockrt.serve.state import STATE, ServerConfig
+from mockrt.serve.state import STATE, ServerConfig, serving_gc
 
 __all__ = ["ENV_PREFIX", "env_name", "register", "warn_if_exposed"]
 
@@ -273,11 +273,16 @@ def _announce(host: str, bound_host: str, bound_port: int, *, any_key: bool) -> 
     print(f"ws://{shown}:{bound_port}/v1/realtime?intent=transcription", flush=True)
 
 
+_FREEZE_RETRY_S = 1.0  # how often the warm-up looks for a moment with no session open
+
+
 def _warm_up(loop: asyncio.AbstractEventLoop, app: web.Application) -> None:
     """After the ready line, build what the first connection would build on first use
     (``mockrt.core.warmup``), one step per loop turn: a connection that arrives meanwhile waits
     for one step, never for the whole warm-up (issue 15). What it built is frozen like the rest of
-    the start-up heap, unless a session has opened meanwhile (its objects must stay collectable).
+    the start-up heap (a full GC pass over it stalls every stream for tens of ms) as soon as no
+    session is open: an open session's objects must stay collectable. Sessions that ended before
+    are frozen with it (at most the finished sessions kept, once per process).
     """
     from mockrt.core.warmup import warm_up_steps
 
@@ -289,7 +294,13 @@ def _warm_up(loop: asyncio.AbstractEventLoop, app: web.Application) -> None:
         if step is not None:
             step()
             loop.call_soon(run_next)
-        elif not state.live and not state.finished:
+        else:
+            freeze_when_idle()
+
+    def freeze_when_idle() -> None:
+        if state.live:
+            loop.call_later(_FREEZE_RETRY_S, freeze_when_idle)
+        else:
             gc.freeze()
 
     loop.call_soon(run_next)
@@ -302,10 +313,7 @@ async def _run(app: web.Application, host: str, port: int, *, any_key: bool) -> 
     await site.start()
     bound_host, bound_port = runner.addresses[0][:2]
     _announce(host, bound_host, int(bound_port), any_key=any_key)
-    # Everything built so far (modules, schemas, the app) lives as long as the process: kept out
-    # of the garbage collector's full passes, which then take milliseconds, not tens of them,
-    # on the event loop that paces every stream (docs/perf-notes.md).
-    gc.freeze()
+    serving_gc()
     _warm_up(asyncio.get_running_loop(), app)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -41,7 +41,7 @@ _MODULES: dict[str, str] = {
     "redirect_hook": "hook_env read_log summary_lines to_journal",
     "redirect_patches": "PATCHES REDIRECTED_HOSTS NetworkBlocked Router guard_sockets is_loopback",
     "server": "create_app describe_violation install_log_redaction",
-    "state": "Live ServerConfig ServerState STATE",
+    "state": "Live ServerConfig ServerState serving_gc STATE",
     "testing": "MockRealtimeServer TEST_API_KEY",
     "worker": "LineAppender read_pipe serve_worker",
     "workers": "supervise supported",

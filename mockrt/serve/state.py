@@ -36,7 +36,7 @@ from mockrt.core.options import Options
 from mockrt.core.session import Session
 from mockrt.core.transcriber import Transcriber
 
-__all__ = ["STATE", "Live", "ServerConfig", "ServerState"]
+__all__ = ["STATE", "Live", "ServerConfig", "ServerState", "serving_gc"]
 
 
 @dataclass
@@ -156,3 +156,20 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 
 STATE = web.AppKey("mockrt_state", ServerState)
+
+
+# Full passes of the garbage collector stall the event loop that paces every stream (~1 µs per
+# tracked object here, tens of ms per pass: docs/perf-notes.md): considered after 100 passes of
+# the middle generation instead of 10, so cyclic garbage waits longer (still bounded).
+_FULL_PASS_AFTER = 100
+
+
+def serving_gc() -> None:
+    """The garbage collector as a long-running server wants it, for this process only (never
+    for a test process that runs a mock in-process): everything built so far (modules, schemas,
+    the app) lives as long as the process, so it is frozen out of the full passes, and full
+    passes come ten times less often. ``mockrt serve`` calls it after its ready line,
+    ``--workers N`` before forking."""
+    gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, _FULL_PASS_AFTER)

@@ -27,7 +27,6 @@ by ``mockrt.core``; ``mockrt serve`` imports it only when N > 1.
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import os
 import secrets
@@ -40,6 +39,7 @@ from typing import Any, cast
 
 from aiohttp import web
 
+from mockrt.serve.state import serving_gc
 from mockrt.serve.worker import read_pipe, serve_worker
 
 __all__ = ["supervise", "supported"]
@@ -176,8 +176,8 @@ def _fork(
     sys.stdout.flush()
     sys.stderr.flush()
     # What the workers inherit lives as long as they do: out of the GC's full passes (which
-    # would also copy every page they touch), as in a single process (mockrt.cli.serve).
-    gc.freeze()
+    # would also copy every page they touch), as in a single process.
+    serving_gc()
     pid = os.fork()
     if pid == 0:  # the worker: never returns into the parent's code
         code = 1
