@@ -81,5 +81,6 @@ def test_an_append_costs_the_memory_bound_a_fraction_of_a_full_entry() -> None:
     compact, full = Journal(), Journal()
     for i in range(100):
         compact.add_append(i * 0.02, "sess_1", i, 1280, 960, None)
-        full.add(Entry("client", i * 0.02, "sess_1", {"type": "input_audio_buffer.append"}, i))
+        form = {"type": "input_audio_buffer.append", "audio": "<1280 base64 chars, 960 bytes>"}
+        full.add(Entry("client", i * 0.02, "sess_1", form, i), 64)  # as sessions added them
     assert compact.approx_bytes * 2 < full.approx_bytes

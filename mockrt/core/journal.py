@@ -152,11 +152,11 @@ class Entry:
 # its Entry, dict and violation); ``approx_bytes`` bounds the finished sessions a server keeps.
 _ENTRY_OVERHEAD = 400
 # An accepted append as the journal keeps it: (time, session, index, base64 chars, bytes,
-# event_id). A tuple of atoms (~150 bytes) that the garbage collector stops tracking at its first
-# pass, where an Entry with its dict is ~450 bytes scanned by every full collection; made into
-# an Entry (``scrub.append_form``) only when read.
+# event_id). A tuple of atoms (~220 bytes with its numbers, by tracemalloc) that the garbage
+# collector stops tracking at its first pass, where an Entry with its dict is ~430 bytes scanned
+# by every full collection; made into an Entry (``scrub.append_form``) only when read.
 _Append = tuple[float, str, int, int, int, str | None]
-_APPEND_BYTES = 150
+_APPEND_BYTES = 220
 
 
 def _entry(item: Entry | _Append) -> Entry:
