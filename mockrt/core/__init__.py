@@ -16,8 +16,7 @@ from typing import Any
 
 _MODULES: dict[str, str] = {
     "audio": (
-        "AudioFormatSpec dbfs_to_power decode_base64 decoded_length FORMATS FULL_SCALE "
-        "SILENCE_DBFS"
+        "AudioFormatSpec dbfs_to_power decode_base64 decoded_length FORMATS FULL_SCALE SILENCE_DBFS"
     ),
     "beta": (
         "BETA_AUDIO_FORMATS BETA_CLIENT_EVENTS BETA_SERVER_EVENTS beta_session_from_ga "
@@ -35,9 +34,7 @@ _MODULES: dict[str, str] = {
         "InputAudioBufferCommit SessionUpdate"
     ),
     "effects": "ClientRef Effect Emit Fire Reject",
-    "energy": (
-        "alaw_table frames_dbfs frames_energy frames_power rms_dbfs to_linear16 ulaw_table"
-    ),
+    "energy": ("alaw_table frames_dbfs frames_energy frames_power rms_dbfs to_linear16 ulaw_table"),
     "errors": (
         "audio_too_large beta_api_shape_disabled BETA_CLOSE_REASON binary_frame commit_empty "
         "empty_array ErrorDetail INVALID_MODEL_CLOSE_REASON invalid_base64 invalid_json "

@@ -40,6 +40,7 @@ __all__ = [
     "summarize",
 ]
 
+
 @dataclass(frozen=True)
 class Violation:
     """Which client event broke which rule, and the error it earned."""
