@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import selectors
 import signal
 import subprocess
 import sys
@@ -13,6 +12,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench.procs import read_line
 
 KEY = "sk-workers"
 READY_S = 90.0  # three interpreters starting on a busy 2-core machine; bounded all the same
@@ -69,23 +70,6 @@ def wait_gone(pids: list[int], seconds: float = 20.0) -> list[int]:
     return [p for p in pids if alive(p)]
 
 
-def _ready_line(proc: subprocess.Popen[bytes]) -> str:
-    assert proc.stdout is not None
-    buf = b""
-    deadline = time.monotonic() + READY_S
-    with selectors.DefaultSelector() as sel:
-        sel.register(proc.stdout, selectors.EVENT_READ)
-        while b"\n" not in buf:
-            left = deadline - time.monotonic()
-            if left <= 0 or not sel.select(left):
-                raise TimeoutError(f"no ready line in {READY_S} s")
-            chunk = os.read(proc.stdout.fileno(), 4096)
-            if not chunk:
-                raise RuntimeError(f"exited with {proc.wait(10)} before its ready line")
-            buf += chunk
-    return buf.split(b"\n", 1)[0].decode()
-
-
 def start(*argv: str, stderr: Path) -> Served:
     """``mockrt serve --port 0 --api-key KEY *argv``, ready."""
     with stderr.open("wb") as err:
@@ -96,7 +80,7 @@ def start(*argv: str, stderr: Path) -> Served:
             stdin=subprocess.DEVNULL,
         )
     try:
-        url = _ready_line(proc)
+        url = read_line(proc, READY_S).decode()
     except BaseException:
         stop(proc)
         raise
