@@ -208,12 +208,15 @@ class Journal:
         self._server: list[Entry] = []
         self._violations: list[Entry] = []  # the entries that carry one
         self.closes: list[CloseRecord] = list(closes)
-        self.violation_count = 0
         self.approx_bytes = 0
         # set by the adapter at the handshake; journaled on the first entry (see Entry)
         self.client_headers: dict[str, str] = dict(client_headers or {})
         for entry in entries:
             self.add(entry)
+
+    @property
+    def violation_count(self) -> int:
+        return len(self._violations)
 
     @property
     def entries(self) -> Entries:
@@ -235,7 +238,6 @@ class Journal:
         elif entry.direction == "server":
             self._server.append(entry)
         if entry.violation is not None:
-            self.violation_count += 1
             self._violations.append(entry)
         if size is None:
             size = len(entry.event) if isinstance(entry.event, str) else _ENTRY_OVERHEAD
