@@ -3,8 +3,6 @@ OpenAPI document that describes it (docs/openapi.json is current)."""
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ import websockets
 
 from mockrt.serve.openapi import openapi_document
 from mockrt.serve.testing import MockRealtimeServer
+from tests.one_turn import one_turn
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "sk-admin"
@@ -21,19 +20,7 @@ AUTH = {"Authorization": f"Bearer {KEY}"}
 
 
 async def transcribe_one_turn(server: MockRealtimeServer) -> str:
-    async with asyncio.timeout(10), websockets.connect(server.url, additional_headers=AUTH) as ws:
-        await ws.recv()
-        audio_input = {"transcription": {"model": "gpt-4o-transcribe"}, "turn_detection": None}
-        update = {"type": "transcription", "audio": {"input": audio_input}}
-        await ws.send(json.dumps({"type": "session.update", "session": update}))
-        audio = base64.b64encode(bytes(48 * 200)).decode()
-        await ws.send(json.dumps({"type": "input_audio_buffer.append", "audio": audio}))
-        await ws.send(json.dumps({"type": "input_audio_buffer.commit"}))
-        async for message in ws:
-            event = json.loads(message)
-            if event["type"].endswith("transcription.completed"):
-                return str(event["transcript"])
-    raise AssertionError("no transcript")
+    return (await one_turn(server.url, KEY, timeout=10))[1]
 
 
 async def call(

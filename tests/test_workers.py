@@ -5,7 +5,6 @@ Every wait is bounded; nothing is timed."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import sys
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ import aiohttp
 import pytest
 import websockets
 
+from tests.one_turn import one_turn
 from tests.workers_procs import KEY, Served, serve
 
 pytestmark = pytest.mark.skipif(
@@ -81,18 +81,8 @@ async def from_each_worker(served: Served, method: str, path: str) -> dict[str, 
 
 
 async def transcript_of_one_turn(url: str) -> tuple[str, str]:
-    async with asyncio.timeout(20), websockets.connect(url, additional_headers=AUTH) as ws:
-        worker = ws.response.headers["X-Mockrt-Worker"]
-        await ws.recv()
-        await ws.send(json.dumps({"type": "session.update", "session": _UPDATE}))
-        audio = base64.b64encode(bytes(48 * 200)).decode()
-        await ws.send(json.dumps({"type": "input_audio_buffer.append", "audio": audio}))
-        await ws.send(json.dumps({"type": "input_audio_buffer.commit"}))
-        async for message in ws:
-            event = json.loads(message)
-            if event["type"].endswith("transcription.completed"):
-                return worker, str(event["transcript"])
-    raise AssertionError("no transcript")
+    headers, transcript = await one_turn(url, KEY)
+    return headers["X-Mockrt-Worker"], transcript
 
 
 async def test_connections_spread_over_both_workers_on_the_port_0_picked(two: Served) -> None:
