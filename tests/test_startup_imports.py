@@ -59,6 +59,7 @@ async def start():
     for _ in range(10 * len(warm_up_steps("ga"))):  # one step per loop turn
         await asyncio.sleep(0)
     report["built_after_warm_up"] = built()
+    report["modules_after_warm_up"] = sorted(sys.modules)
     report["after_warm_up"] = await first_event(port)
     await runner.cleanup()
     return report
@@ -76,6 +77,7 @@ NOT_AT_START_UP = (
     "mockrt.core.warmup",  # imported after the ready line
     "numpy",  # with the first turn detector (mockrt.core.energy), or the warm-up
     "mockrt.core.energy",
+    "mockrt.core.beta",  # a ga server loads no beta model: with the first beta session only
 )
 GA_MODEL_MODULES = ("mockrt.core.session_objects", "mockrt.core.client_events")
 
@@ -117,6 +119,7 @@ def test_the_warm_up_builds_every_ga_model_and_no_beta_one(probe: dict[str, Any]
     built = set(probe["built_after_warm_up"])
     assert expected - built == set()
     assert [name for name in built if name.startswith("mockrt.core.beta.")] == []
+    assert "mockrt.core.beta" not in probe["modules_after_warm_up"]
     assert "mockrt.core.server_events.SERVER_EVENTS" not in built  # no session uses it
 
 

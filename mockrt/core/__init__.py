@@ -19,7 +19,8 @@ _MODULES: dict[str, str] = {
         "AudioFormatSpec dbfs_to_power decode_base64 decoded_length FORMATS FULL_SCALE SILENCE_DBFS"
     ),
     "beta": (
-        "BETA_AUDIO_FORMATS BETA_CLIENT_EVENTS BETA_SERVER_EVENTS beta_session_from_ga "
+        "BETA_AUDIO_FORMATS BETA_CLIENT_EVENTS BETA_SERVER_EVENTS BETA_SESSION_REQUEST "
+        "beta_session_from_ga "
         "BETA_TRANSCRIPTION_MODELS BetaAudioFormat BetaClientEvent BetaClientSecret "
         "BetaClientSecretConfig BetaClientSecretExpiresAt BetaInputAudioTranscription "
         "BetaNoiseReduction BetaNoiseReductionOut BetaSemanticVadOut BetaServerEvent "
@@ -50,7 +51,7 @@ _MODULES: dict[str, str] = {
     "error_texts": "message_status not_verbatim_table pattern status_note",
     "exceptions": "InvalidState MockRTError",
     "handshake": (
-        "BETA_SESSION_REQUEST CloseAfterUpgrade create_beta_transcription_session "
+        "CloseAfterUpgrade create_beta_transcription_session "
         "create_client_secret decide HttpReject KeyStore MintedKey offered_key Open"
     ),
     "ids": "CountingIds Ids RandomIds",

@@ -36,6 +36,7 @@ from mockrt.core.wire import DEFERRED, ClientModel, ServerModel, omit_none
 __all__ = [
     "BETA_AUDIO_FORMATS",
     "BETA_CLIENT_EVENTS",
+    "BETA_SESSION_REQUEST",
     "BETA_SERVER_EVENTS",
     "BETA_TRANSCRIPTION_MODELS",
     "BetaAudioFormat",
@@ -265,6 +266,10 @@ BetaClientEvent = Annotated[
     Field(discriminator="type"),
 ]
 BETA_CLIENT_EVENTS: TypeAdapter[BetaClientEvent] = TypeAdapter(BetaClientEvent, config=DEFERRED)
+# the body of the beta ``POST /v1/realtime/transcription_sessions`` (mockrt.core.handshake)
+BETA_SESSION_REQUEST: TypeAdapter[BetaTranscriptionSessionRequest] = TypeAdapter(
+    BetaTranscriptionSessionRequest
+)
 
 BetaServerEvent = Annotated[
     TranscriptionSessionCreated

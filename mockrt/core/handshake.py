@@ -12,15 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from mockrt.core import errors
-from mockrt.core.beta import (
-    BetaClientSecret,
-    BetaTranscriptionSessionRequest,
-    beta_session_from_ga,
-    ga_request_from_beta,
-)
 from mockrt.core.errors import ErrorDetail
 from mockrt.core.ids import Ids
 from mockrt.core.options import Options
@@ -35,17 +29,12 @@ from mockrt.core.sessionconf import (
 from mockrt.core.validation import json_kind, validation_error_detail
 from mockrt.core.wire import dump
 
-BETA_SESSION_REQUEST: TypeAdapter[BetaTranscriptionSessionRequest] = TypeAdapter(
-    BetaTranscriptionSessionRequest
-)
-
 __all__ = [
     "CloseAfterUpgrade",
     "HttpReject",
     "KeyStore",
     "MintedKey",
     "Open",
-    "BETA_SESSION_REQUEST",
     "create_beta_transcription_session",
     "create_client_secret",
     "decide",
@@ -271,6 +260,14 @@ def create_beta_transcription_session(
         # UNCONFIRMED body: the beta REST calls fail since the shutdown (protocol.md §1.5).
         detail = errors.beta_api_shape_disabled()
         return 400, _rest_error(detail.message, detail.code)
+    # the beta models load with the first beta request, not with every server (issue 15)
+    from mockrt.core.beta import (
+        BETA_SESSION_REQUEST,
+        BetaClientSecret,
+        beta_session_from_ga,
+        ga_request_from_beta,
+    )
+
     try:
         request = BETA_SESSION_REQUEST.validate_python(body)
     except ValidationError as exc:

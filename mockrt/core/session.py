@@ -18,13 +18,6 @@ from pydantic import BaseModel
 
 from mockrt.core import errors
 from mockrt.core.audio import decoded_length
-from mockrt.core.beta import (
-    TranscriptionSessionCreated,
-    TranscriptionSessionUpdate,
-    TranscriptionSessionUpdated,
-    beta_session_from_ga,
-    ga_request_from_beta,
-)
 from mockrt.core.client_events import (
     InputAudioBufferAppend,
     InputAudioBufferClear,
@@ -275,16 +268,16 @@ class Session:
         ref = ClientRef(index, event.type, event.event_id)
         if isinstance(event, SessionUpdate):
             self._session_update(event.session, ref)
-        elif isinstance(event, TranscriptionSessionUpdate):
-            # beta persona: the beta shape is converted to its GA equivalent, merged the same way
-            request = TranscriptionSessionRequest.model_validate(
-                ga_request_from_beta(event.session)
-            )
-            self._session_update(request, ref, beta=True)
         elif isinstance(event, InputAudioBufferCommit):
             self._apply(self.audio.commit(ref))
         elif isinstance(event, InputAudioBufferClear):
             self._apply(self.audio.clear(ref))
+        else:  # beta persona: mockrt.core.beta loads with the first beta session (issue 15)
+            from mockrt.core.beta import TranscriptionSessionUpdate, ga_request_from_beta
+
+            if isinstance(event, TranscriptionSessionUpdate):  # converted to GA, merged alike
+                ga = ga_request_from_beta(event.session)
+                self._session_update(TranscriptionSessionRequest.model_validate(ga), ref, beta=True)
 
     def _receive_append(self, event: InputAudioBufferAppend, index: int) -> None:
         """``input_audio_buffer.append``, journaled compactly (Journal.add_append). The
@@ -341,8 +334,10 @@ class Session:
         """``session.created``/``.updated`` (or the beta ``transcription_session.*``)."""
         event_id = self.ids.make("event")
         if self.persona.name == "beta" and isinstance(self.config, TranscriptionSession):
-            beta = TranscriptionSessionCreated if created else TranscriptionSessionUpdated
-            return beta(event_id=event_id, session=beta_session_from_ga(self.config))
+            from mockrt.core import beta as b
+
+            beta = b.TranscriptionSessionCreated if created else b.TranscriptionSessionUpdated
+            return beta(event_id=event_id, session=b.beta_session_from_ga(self.config))
         # the session object is dumped once while it lives (mockrt.core.wire.dump)
         kind = SessionCreated if created else SessionUpdated
         return kind(event_id=event_id, session=self.config)

@@ -23,7 +23,6 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from mockrt.core import errors
-from mockrt.core.beta import BETA_CLIENT_EVENTS, TranscriptionSessionUpdate
 from mockrt.core.client_events import CLIENT_EVENTS, ClientEvent, SessionUpdate
 from mockrt.core.errors import ErrorDetail
 from mockrt.core.options import Options
@@ -127,7 +126,11 @@ def parse_client_text(
     text: str, *, transcription: bool, options: Options, persona: Persona = GA
 ) -> Accepted | Rejected:
     """Parse and validate one client text frame for a session of the given kind."""
-    adapter: TypeAdapter[Any] = CLIENT_EVENTS if persona is GA else BETA_CLIENT_EVENTS
+    if persona is GA:
+        adapter: TypeAdapter[Any] = CLIENT_EVENTS
+        beta_update: type | None = None
+    else:
+        adapter, beta_update = _beta_client_events()
     try:
         # the core validator itself: TypeAdapter.validate_json's wrapper adds ~25% to an append
         event = adapter.validator.validate_json(text)
@@ -135,7 +138,7 @@ def parse_client_text(
         pass
     else:
         kind = type(event)  # exact types: cheaper than isinstance on a model class
-        if kind is not SessionUpdate and kind is not TranscriptionSessionUpdate:
+        if kind is not SessionUpdate and kind is not beta_update:
             return Accepted(event, None)
         if _has_non_finite(event.session):
             pass  # the slow path words the error (only session updates carry numbers)
@@ -151,6 +154,15 @@ def parse_client_text(
     return _slow_path(
         text, transcription=transcription, options=options, persona=persona, adapter=adapter
     )
+
+
+@functools.cache
+def _beta_client_events() -> tuple[TypeAdapter[Any], type]:
+    """The beta persona's client events and its update event: ``mockrt.core.beta`` loads with
+    the first beta session, not with every server (issue 15)."""
+    from mockrt.core.beta import BETA_CLIENT_EVENTS, TranscriptionSessionUpdate
+
+    return BETA_CLIENT_EVENTS, TranscriptionSessionUpdate
 
 
 def _refuse_constant(name: str) -> Any:

@@ -72,13 +72,15 @@ def _short_session(persona_name: str) -> None:
 
 def warm_up_steps(persona: Literal["ga", "beta"] = "ga") -> list[Callable[[], object]]:
     """The deferred builds of a server of ``persona``, as steps to run in order."""
-    from mockrt.core import beta, client_events, server_events, session_objects
+    from mockrt.core import client_events, server_events, session_objects
 
     # what session.created needs first (the session objects, then the server events), then the
     # client events of the first update
     modules = [session_objects, server_events, client_events]
     adapters: list[TypeAdapter[Any]] = [client_events.CLIENT_EVENTS]
-    if persona == "beta":
+    if persona == "beta":  # only a beta server loads the beta models at all
+        from mockrt.core import beta
+
         modules.append(beta)
         adapters.append(beta.BETA_CLIENT_EVENTS)
     steps: list[Callable[[], object]] = [m.model_rebuild for mod in modules for m in _models(mod)]
