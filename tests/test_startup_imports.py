@@ -78,6 +78,7 @@ NOT_AT_START_UP = (
     "numpy",  # with the first turn detector (mockrt.core.energy), or the warm-up
     "mockrt.core.energy",
     "mockrt.core.beta",  # a ga server loads no beta model: with the first beta session only
+    "msgspec",  # with the first append (mockrt.core.fastpath), or the warm-up
 )
 GA_MODEL_MODULES = ("mockrt.core.session_objects", "mockrt.core.client_events")
 

@@ -27,6 +27,7 @@ from mockrt.core.client_events import (
 from mockrt.core.effects import ClientRef, Effect, Emit, Reject
 from mockrt.core.errors import ErrorDetail
 from mockrt.core.exceptions import InvalidState
+from mockrt.core.fastpath import b64_chars, decode_append
 from mockrt.core.ids import CountingIds, Ids
 from mockrt.core.journal import Entry, Journal, Violation
 from mockrt.core.machine import State, next_state
@@ -53,6 +54,8 @@ from mockrt.core.turns import InputAudio
 from mockrt.core.validation import Accepted, parse_client_text
 
 __all__ = ["Session"]
+
+_APPEND = "input_audio_buffer.append"
 
 Intent = Literal["transcription", "realtime"]
 
@@ -106,10 +109,9 @@ class Session:
                 self.config = apply_realtime_update(self.config, initial.model_dump())
         transcriber = transcriber or ScriptedTranscriber()
         # Session-level faults come from the script (turn-level ones travel in each TurnPlan).
-        script_faults: tuple[Fault, ...] = ()
-        if isinstance(transcriber, ScriptedTranscriber):
-            script_faults = transcriber.script.faults
-        self.faults: tuple[Fault, ...] = script_faults
+        scripted = transcriber.script if isinstance(transcriber, ScriptedTranscriber) else None
+        script_faults: tuple[Fault, ...] = scripted.faults if scripted else ()
+        self.faults = script_faults
         self.audio = InputAudio(
             self.config,
             options=self.options,
@@ -118,14 +120,9 @@ class Session:
             transcriber=transcriber,
             faults=script_faults,
         )
-        self._event_faults = sorted(
-            (
-                f
-                for f in script_faults
-                if isinstance(f, InjectError | Close) and f.after_event is not None
-            ),
-            key=lambda f: f.after_event or 0,
-        )
+        timed = [f for f in script_faults if isinstance(f, InjectError | Close)]
+        timed = [f for f in timed if f.after_event is not None]
+        self._event_faults = sorted(timed, key=lambda f: f.after_event or 0)
         self._emit(self._session_event(created=True))
 
     # --- time ------------------------------------------------------------------------------
@@ -247,6 +244,10 @@ class Session:
             self._transition("text_frame")
         index = self._client_count
         self._client_count = index + 1
+        fast = decode_append(text)  # nearly every frame: one msgspec decode, audio included
+        if fast is not None:
+            self._receive_append(fast.audio, fast.event_id, index)
+            return
         result = parse_client_text(
             text,
             transcription=self.intent == "transcription",
@@ -259,8 +260,8 @@ class Session:
                 self._reject(result.error, ClientRef(index, result.event_type, result.event_id))
             return
         event = result.event
-        if isinstance(event, InputAudioBufferAppend):  # nearly every frame: the lean path
-            self._receive_append(event, index)
+        if isinstance(event, InputAudioBufferAppend):  # base64 the fast path did not take
+            self._receive_append(event.audio, event.event_id, index)
             return
         self._journal_client(index, self._journal_form(event, result.raw), len(text))
         if self.state is not State.OPEN:
@@ -279,14 +280,20 @@ class Session:
                 ga = ga_request_from_beta(event.session)
                 self._session_update(TranscriptionSessionRequest.model_validate(ga), ref, beta=True)
 
-    def _receive_append(self, event: InputAudioBufferAppend, index: int) -> None:
-        """``input_audio_buffer.append``, journaled compactly (Journal.add_append). The
-        per-frame path: keep it lean; nothing here may cost more as the session grows."""
-        audio, event_id = event.audio, event.event_id
-        size = decoded_length(audio)
-        self.journal.add_append(self.now, self.id, index, len(audio), size, event_id)
+    def _receive_append(self, audio: bytes | str, event_id: str | None, index: int) -> None:
+        """``input_audio_buffer.append``: audio the fast path decoded (or base64 it left), journaled
+        compactly. The per-frame path: keep it lean; nothing may cost more as the session grows."""
+        if isinstance(audio, bytes):
+            chars, size = b64_chars(len(audio)), len(audio)
+        else:
+            chars, size = len(audio), decoded_length(audio)
+        self.journal.add_append(self.now, self.id, index, chars, size, event_id)
         if self.state is State.OPEN:
-            effects = self.audio.append(audio, ClientRef(index, event.type, event_id), size)
+            ref = ClientRef(index, _APPEND, event_id)
+            if isinstance(audio, bytes):
+                effects = self.audio.append_raw(audio, ref)
+            else:
+                effects = self.audio.append(audio, ref, size)
             if effects:
                 self._apply(effects)
 

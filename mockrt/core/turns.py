@@ -147,7 +147,14 @@ class InputAudio:
             raw = decode_base64(b64)
         except ValueError:
             return [Reject(errors.invalid_base64(), ref)]
+        return self.append_raw(raw, ref)
+
+    def append_raw(self, raw: bytes, ref: ClientRef) -> list[Effect]:
+        """``input_audio_buffer.append`` of audio already decoded (mockrt.core.fastpath)."""
         size = len(raw)
+        limit = self._options.max_append_bytes
+        if size > limit:
+            return [Reject(errors.audio_too_large(size, limit), ref)]
         spec = self.spec
         if size % spec.sample_bytes:
             return [Reject(errors.partial_sample(size, spec.sample_bytes), ref)]
