@@ -645,3 +645,24 @@ def test_speech_recording_turns_match_the_ground_truth(
 def test_vad_module_exports_are_all_defined() -> None:
     for name in vad.__all__:
         assert hasattr(vad, name), name
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([0, -2, -1, 0, 1, 2, None]), min_size=4, max_size=60))
+def test_frames_at_the_threshold_give_the_same_events_in_any_chunking(
+    offsets: list[int | None],
+) -> None:
+    # 10 ms square waves within a few steps of the threshold amplitude (or silent): the
+    # silence fast path (one dot product per append) must decide as frame-by-frame does
+    config = VadConfig(min_speech_ms=10, silence_duration_ms=30, prefix_padding_ms=0)
+    detector = TurnDetector(config, PCM)
+    at_threshold = int(np.ceil(np.sqrt(detector._threshold_energy / 240)))
+    frames = []
+    for offset in offsets:
+        amplitude = 0 if offset is None else at_threshold + offset
+        frames.append(np.tile(np.array([amplitude, -amplitude], dtype="<i2"), 120).tobytes())
+    raw = b"".join(frames)
+    reference = run(raw, config, PCM.bytes_for_ms(10))
+    assert any(offset is not None and offset >= 0 for offset in offsets) == bool(reference)
+    for chunk_ms in (20, 30, 40, 1000):
+        assert run(raw, config, PCM.bytes_for_ms(chunk_ms)) == reference, chunk_ms

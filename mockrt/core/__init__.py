@@ -35,7 +35,10 @@ _MODULES: dict[str, str] = {
         "InputAudioBufferCommit SessionUpdate"
     ),
     "effects": "ClientRef Effect Emit Fire Reject",
-    "energy": ("alaw_table frames_dbfs frames_energy frames_power rms_dbfs to_linear16 ulaw_table"),
+    "energy": (
+        "alaw_table frames_dbfs frames_energy frames_power rms_dbfs to_linear16 total_energy "
+        "ulaw_table"
+    ),
     "errors": (
         "audio_too_large beta_api_shape_disabled BETA_CLOSE_REASON binary_frame commit_empty "
         "empty_array ErrorDetail INVALID_MODEL_CLOSE_REASON invalid_base64 invalid_json "

@@ -28,6 +28,7 @@ __all__ = [
     "frames_power",
     "rms_dbfs",
     "to_linear16",
+    "total_energy",
     "ulaw_table",
 ]
 
@@ -135,6 +136,16 @@ def frames_energy(raw: bytes, spec: AudioFormatSpec, frame_samples: int) -> npt.
     else:
         f = to_linear16(raw[:count], spec).astype(np.float32)
     return _row_sums_of_squares(f.reshape(n_frames, frame_samples))
+
+
+def total_energy(raw: bytes, spec: AudioFormatSpec, count: int) -> float:
+    """Sum of squares of the first ``count`` samples of ``raw``: one dot product, the VAD's test
+    for an append with no frame loud enough (no frame's energy exceeds the total)."""
+    if spec.name == "audio/pcm":
+        f = np.frombuffer(raw, _PCM16, count).astype(np.float32)
+    else:
+        f = to_linear16(raw[:count], spec).astype(np.float32)
+    return float(np.dot(f, f))
 
 
 def frames_power(samples: npt.NDArray[Any], frame_samples: int) -> npt.NDArray[np.float32]:

@@ -182,6 +182,9 @@ def _whole_ms(ms: float) -> int:
     return math.floor(ms + 0.5)
 
 
+_QUIET_MARGIN = 0.999  # float32 sums differ from exact ones by far less than 0.1%
+
+
 class TurnDetector:
     """Energy-based turn detection over one session's input audio, fed in arrival order."""
 
@@ -189,9 +192,10 @@ class TurnDetector:
         if (config.frame_ms * spec.sample_rate) % 1000:
             raise ValueError(f"{config.frame_ms} ms is not a whole number of samples at {spec}")
         # numpy comes with the first detector, not with mockrt serve's start-up
-        from mockrt.core.energy import frames_energy
+        from mockrt.core.energy import frames_energy, total_energy
 
         self._frames_energy = frames_energy
+        self._total_energy = total_energy
         self.config = config
         self.spec = spec
         self._frame_samples = config.frame_ms * spec.sample_rate // 1000
@@ -266,15 +270,19 @@ class TurnDetector:
         # Every 10 ms frame of the append in one vectorised call (perf-notes.md: never a loop
         # over samples, and not one numpy call per frame either).
         threshold = self._threshold_energy
-        energy = self._frames_energy(data, self.spec, self._frame_samples).tolist()
-        if self._in_speech:
-            if min(energy) >= threshold:  # fast path: speech goes on
+        if not self._in_speech and not self._run_frames and not self._idle_due:
+            # fast path: silence with no idle timeout to watch. One dot product over the whole
+            # append; below the threshold (with a margin for float32 rounding), no frame of it
+            # can reach it.
+            count = n_frames * self._frame_samples
+            if self._total_energy(data, self.spec, count) < threshold * _QUIET_MARGIN:
                 self._frames += n_frames
-                self._last_voiced_end_ms = self._origin_ms + self._frames * self.config.frame_ms
-                self._silent_frames = 0
                 return []
-        elif not self._run_frames and max(energy) < threshold and not self._idle_due:
-            self._frames += n_frames  # fast path: silence with no idle timeout to watch
+        energy = self._frames_energy(data, self.spec, self._frame_samples).tolist()
+        if self._in_speech and min(energy) >= threshold:  # fast path: speech goes on
+            self._frames += n_frames
+            self._last_voiced_end_ms = self._origin_ms + self._frames * self.config.frame_ms
+            self._silent_frames = 0
             return []
         events: list[VadEvent] = []
         for e in energy:
