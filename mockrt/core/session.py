@@ -263,12 +263,14 @@ class Session:
         if isinstance(event, InputAudioBufferAppend):  # base64 the fast path did not take
             self._receive_append(event.audio, event.event_id, index)
             return
-        self._journal_client(index, self._journal_form(event, result.raw), len(text))
+        form = result.raw or event.model_dump(mode="json", exclude_unset=True)
+        self._journal_client(index, form, len(text))
         if self.state is not State.OPEN:
             return
         ref = ClientRef(index, event.type, event.event_id)
         if isinstance(event, SessionUpdate):
-            self._session_update(event.session, ref)
+            # without a null in the text, the null rule has nothing to look at
+            self._session_update(event.session, ref, null_rule="null" in text)
         elif isinstance(event, InputAudioBufferCommit):
             self._apply(self.audio.commit(ref))
         elif isinstance(event, InputAudioBufferClear):
@@ -278,7 +280,8 @@ class Session:
 
             if isinstance(event, TranscriptionSessionUpdate):  # converted to GA, merged alike
                 ga = ga_request_from_beta(event.session)
-                self._session_update(TranscriptionSessionRequest.model_validate(ga), ref, beta=True)
+                request = TranscriptionSessionRequest.model_validate(ga)
+                self._session_update(request, ref, null_rule=False)  # beta: null clears
 
     def _receive_append(self, audio: bytes | str, event_id: str | None, index: int) -> None:
         """``input_audio_buffer.append``: audio the fast path decoded (or base64 it left), journaled
@@ -353,7 +356,7 @@ class Session:
         self,
         request: TranscriptionSessionRequest | RealtimeSessionRequest,
         ref: ClientRef,
-        beta: bool = False,
+        null_rule: bool = True,
     ) -> None:
         if self.refused_model is not None and isinstance(request, TranscriptionSessionRequest):
             self._reject(errors.model_not_supported_in_transcription(self.refused_model), ref)
@@ -363,7 +366,7 @@ class Session:
             request, TranscriptionSessionRequest
         ):
             updated = apply_update(  # self.audio runs the current config's turn detection
-                self.config, request, self.options, null_rule=not beta, current_runs=True
+                self.config, request, self.options, null_rule=null_rule, current_runs=True
             )
             if isinstance(updated, ErrorDetail):
                 self._reject(updated, ref)
@@ -389,11 +392,6 @@ class Session:
         if state is None:
             raise InvalidState(f"{event} is not allowed when the session is {self.state}")
         self.state = state
-
-    def _journal_form(self, event: BaseModel, raw: dict[str, Any] | None) -> Any:
-        if raw is not None:
-            return raw
-        return event.model_dump(mode="json", exclude_unset=True)
 
     def _journal_client(self, index: int, frame: Any, size: int) -> None:
         """``frame`` is the parsed JSON, or the raw text of a frame that is not JSON."""

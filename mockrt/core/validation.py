@@ -70,23 +70,21 @@ class Rejected:
     event_id: str | None
 
 
+_KINDS = (
+    (bool, "a boolean"),  # before int: a bool is an int
+    (int, "an integer"),
+    (float, "a decimal"),
+    (str, "a string"),
+    (list, "an array"),
+    (dict, "an object"),
+)
+
+
 def json_kind(value: object) -> str:
     """REST-style name of a JSON value's type: "a string", "an integer", "null", ..."""
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a decimal"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return "a value"
+    return next((name for kind, name in _KINDS if isinstance(value, kind)), "a value")
 
 
 def is_realtime_session(session: object, keys_count: bool = True) -> bool:
@@ -126,10 +124,9 @@ def parse_client_text(
     text: str, *, transcription: bool, options: Options, persona: Persona = GA
 ) -> Accepted | Rejected:
     """Parse and validate one client text frame for a session of the given kind."""
-    if persona is GA:
-        adapter: TypeAdapter[Any] = CLIENT_EVENTS
-        beta_update: type | None = None
-    else:
+    adapter: TypeAdapter[Any] = CLIENT_EVENTS
+    beta_update: type | None = None
+    if persona is not GA:
         adapter, beta_update = _beta_client_events()
     try:
         # the core validator itself: TypeAdapter.validate_json's wrapper adds ~25% to an append
