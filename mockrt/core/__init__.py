@@ -101,6 +101,7 @@ _MODULES: dict[str, str] = {
         "plan_turn ScriptedTranscriber split_deltas Transcriber TurnPlan WHOLE_DELTA_MODELS"
     ),
     "streaming": "DEFAULT_DELAY DELAY_MS MS_PER_CHARACTER SpeechMeter StreamingTurn",
+    "turn_config": "transcription_of",
     "turn_events": "delta_event point_faults",
     "turns": "InputAudio",
     "vad": (

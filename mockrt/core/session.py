@@ -375,6 +375,7 @@ class Session:
             self._apply(self.audio.reconfigure(updated))
         elif isinstance(self.config, RealtimeSession):
             self.config = apply_realtime_update(self.config, request.model_dump())
+            self._apply(self.audio.reconfigure(self.config))  # its commits read the transcription
         # The reply never echoes the client's event_id (session_update_event.py docstring).
         self._emit(self._session_event(created=False))
 

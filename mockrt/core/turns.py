@@ -29,9 +29,10 @@ from mockrt.core.server_events import (
     InputAudioBufferSpeechStopped,
     InputAudioBufferTimeoutTriggered,
 )
-from mockrt.core.session_objects import LOGPROBS, RealtimeSession, TranscriptionSession
+from mockrt.core.session_objects import RealtimeSession, TranscriptionSession
 from mockrt.core.streaming import DEFAULT_DELAY, DELAY_MS, SpeechMeter, StreamingTurn
 from mockrt.core.transcriber import ScriptedTranscriber, Transcriber
+from mockrt.core.turn_config import transcription_of
 from mockrt.core.turn_events import delta_event, point_faults, turn_events
 from mockrt.core.vad import IdleTimeout, SpeechStarted, SpeechStopped, TurnDetector, VadConfig
 
@@ -189,10 +190,8 @@ class InputAudio:
                 self._out += point_faults(self._ids, index, faults, "first_delta")
 
     def _open_stream(self, onset_ms: float, meter: SpeechMeter) -> StreamingTurn:
-        config = self.config
-        assert isinstance(config, TranscriptionSession)
-        transcription = config.audio.input.transcription
-        assert transcription is not None
+        transcription, logprobs = transcription_of(self.config)
+        assert transcription is not None  # a meter runs only with a streaming model (_follow)
         self.pending_item_id = self.pending_item_id or self._ids.make("item")
         request = TurnRequest(
             index=self.turns + 1,
@@ -201,7 +200,7 @@ class InputAudio:
             speech_ms=0.0,
             model=transcription.model,
             language=transcription.language,
-            include_logprobs=LOGPROBS in (config.include or ()),
+            include_logprobs=logprobs,
             streaming=True,
         )
         plan = self.transcriber.transcribe(request)
@@ -294,9 +293,8 @@ class InputAudio:
             self._commit(float(vad_event.audio_end_ms))
 
     def _commit(self, end_ms: float) -> None:
-        """Commit the buffer up to ``end_ms`` as a user item and schedule its transcript."""
-        config = self.config
-        assert isinstance(config, TranscriptionSession)
+        """Commit the buffer up to ``end_ms`` as a user item and schedule its transcript; a
+        realtime (conversation) session's alike, no response (protocol.md §2.3)."""
         ids = self._ids
         end_ms = max(self.buffer_start_ms, end_ms)
         duration_ms = end_ms - self.buffer_start_ms
@@ -315,7 +313,7 @@ class InputAudio:
         self.pending_item_id = None
         self.speech_ms = 0.0
         self.last_item_id = item_id
-        transcription = config.audio.input.transcription
+        transcription, logprobs = transcription_of(self.config)
         plan = None
         request = TurnRequest(
             index=index,
@@ -324,7 +322,7 @@ class InputAudio:
             speech_ms=speech_ms,
             model=transcription.model if transcription else None,
             language=transcription.language if transcription else None,
-            include_logprobs=LOGPROBS in (config.include or ()),
+            include_logprobs=logprobs,
         )
         if stream is not None:  # its text was fixed at its first speech
             plan = stream.plan.for_commit(request)
