@@ -234,6 +234,9 @@ async def _serve(live: Live, state: ServerState) -> None:
         return (time.monotonic() - t0) * scale
 
     wake = asyncio.Event()
+    # Every send holds the lock, so events leave in the session's order: the sender's, and the
+    # receive loop's own sends of events due at once (a session.update's reply, an error).
+    sending = asyncio.Lock()
     timer: asyncio.TimerHandle | None = None
     timer_due: float | None = None  # session time the timer rings at
     # When the sender wakes next (session time); -inf while it is awake or already woken.
@@ -249,13 +252,14 @@ async def _serve(live: Live, state: ServerState) -> None:
         while not ws.closed:
             armed = -math.inf
             session.advance_to(clock())
-            while True:
-                for event in session.events_to_send():
-                    await ws.send_str(strict_json(event))
-                pending = session.next_event_due()
-                if speed != 0 or pending is None:
-                    break
-                session.advance_to(pending)  # as fast as possible: jump to the next event
+            async with sending:
+                while True:
+                    for event in session.events_to_send():
+                        await ws.send_str(strict_json(event))
+                    pending = session.next_event_due()
+                    if speed != 0 or pending is None:
+                        break
+                    session.advance_to(pending)  # as fast as possible: jump to the next event
             _flush_journal(live, state)
             if session.close_request is not None:
                 code, reason = session.close_request
@@ -291,6 +295,13 @@ async def _serve(live: Live, state: ServerState) -> None:
                 log.exception("session %s: internal error on a client frame", session.id)
                 session.internal_error()
             due = session.next_event_due()
+            if due is not None and due <= session.now and not sending.locked():
+                # due at once: sent from here, without waking the sender (one loop turn less)
+                async with sending:
+                    for event in session.events_to_send():
+                        await ws.send_str(strict_json(event))
+                _flush_journal(live, state)
+                due = session.next_event_due()
             if (due is not None and due < armed) or session.close_request is not None:
                 armed = -math.inf  # one wake-up for everything this batch queues
                 wake.set()
