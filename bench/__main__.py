@@ -167,7 +167,7 @@ def run_roundtrip(p: Profile, kinds: list[str], pin: bool, frames: Any) -> dict[
     for _ in range(p.reps):
         for kind in kinds:
             with procs.server(kind, pin) as srv:  # idle first, then under load
-                idle[kind].append(paced.idle_round_trips(srv, p.rt_idle, frames))
+                idle[kind].append(paced.idle_round_trips(srv, p.rt_idle, frames, p.warmup_s))
                 load[kind].append(
                     paced.paced(
                         srv, p.rt_load_streams, p.trial_s, p.warmup_s, frames, p.probe_every

@@ -222,7 +222,9 @@ async def _serve(live: Live, state: ServerState) -> None:
     perf-notes.md, "no await and no outgoing event per frame": a frame that makes nothing due
     costs no wake-up, task or timer. The sender task wakes only when the receive loop queued an
     event due sooner than its one timer (or a close), and re-arms that single timer for the next
-    due event (or the expiry) when it goes back to sleep.
+    due event (or the expiry) when it goes back to sleep. Events due at once (a session.update's
+    reply, an error) leave from the receive loop itself, one loop turn sooner, unless the sender
+    is sending: every send holds one lock, so events leave in the session's order.
     """
     session, ws = live.session, live.ws
     speed = state.config.speed
