@@ -4,11 +4,11 @@
 ``POST /v1/realtime/client_secrets``, ``GET /healthz``. Every decision about the protocol is made
 by ``handshake`` and ``Session``; this module only moves frames, keeps time and writes the journal.
 
-Reliability (issue 14): per-frame work is constant (log lines are built only when INFO is on; the
+Reliability (issue 14): per-frame work is constant (log lines built only when INFO is on; the
 reader yields to other connections every ``_YIELD_EVERY`` frames), finished sessions are kept up
-to ``max_sessions`` and ``max_journal_bytes`` (newest kept; ``journal_path`` has them all), every
-log line escapes what a client controls and redacts keys (the access log too), and a client that
-aborts its handshake costs one debug line.
+to ``max_sessions`` and ``max_journal_bytes`` (newest kept; ``journal_path`` has them all), log
+lines escape what a client controls and redact keys (the access log too), and a client aborting
+its handshake costs one debug line.
 """
 
 from __future__ import annotations
@@ -43,8 +43,7 @@ from mockrt.serve.state import STATE, Live, ServerConfig, ServerState
 __all__ = ["create_app", "describe_violation", "install_log_redaction"]
 
 log = logging.getLogger("mockrt")
-# The reader hands the loop to other connections after this many frames in a row, so a client
-# flooding frames cannot starve the others (issue 14: /healthz stopped answering).
+# frames read in a row before the loop goes to other connections: a flood starves none (issue 14)
 _YIELD_EVERY = 32
 
 
@@ -236,9 +235,7 @@ async def _serve(live: Live, state: ServerState) -> None:
         return (time.monotonic() - t0) * scale
 
     wake = asyncio.Event()
-    # Every send holds the lock, so events leave in the session's order: the sender's, and the
-    # receive loop's own sends of events due at once (a session.update's reply, an error).
-    sending = asyncio.Lock()
+    sending = asyncio.Lock()  # held by every send: events leave in the session's order
     timer: asyncio.TimerHandle | None = None
     timer_due: float | None = None  # session time the timer rings at
     # When the sender wakes next (session time); -inf while it is awake or already woken.
@@ -249,19 +246,22 @@ async def _serve(live: Live, state: ServerState) -> None:
         timer = None
         wake.set()
 
+    async def send_due() -> None:
+        async with sending:
+            for event in session.events_to_send():
+                await ws.send_str(strict_json(event))
+
     async def sender() -> None:
         nonlocal timer, timer_due, armed
         while not ws.closed:
             armed = -math.inf
             session.advance_to(clock())
-            async with sending:
-                while True:
-                    for event in session.events_to_send():
-                        await ws.send_str(strict_json(event))
-                    pending = session.next_event_due()
-                    if speed != 0 or pending is None:
-                        break
-                    session.advance_to(pending)  # as fast as possible: jump to the next event
+            while True:
+                await send_due()
+                pending = session.next_event_due()
+                if speed != 0 or pending is None:
+                    break
+                session.advance_to(pending)  # as fast as possible: jump to the next event
             _flush_journal(live, state)
             if session.close_request is not None:
                 code, reason = session.close_request
@@ -298,10 +298,8 @@ async def _serve(live: Live, state: ServerState) -> None:
                 session.internal_error()
             due = session.next_event_due()
             if due is not None and due <= session.now and not sending.locked():
-                # due at once: sent from here, without waking the sender (one loop turn less)
-                async with sending:
-                    for event in session.events_to_send():
-                        await ws.send_str(strict_json(event))
+                with contextlib.suppress(ConnectionError):  # due at once: sent from here, one
+                    await send_due()  # loop turn sooner than by waking the sender
                 _flush_journal(live, state)
                 due = session.next_event_due()
             if (due is not None and due < armed) or session.close_request is not None:
