@@ -288,6 +288,7 @@ ALLOWED_IMPORTS = {
     "math",
     "numpy",
     "numpy.typing",
+    "types",
     "typing",
     "mockrt.core.audio",
     "mockrt.core.energy",
@@ -313,11 +314,14 @@ def test_audio_module_exports_are_all_defined() -> None:
 
 
 def test_the_audio_module_and_the_vad_start_without_numpy() -> None:
-    """numpy comes with the first detector (mockrt.core.energy), not with serve's start-up."""
+    """numpy comes with the first audio a detector measures (mockrt.core.energy), not with
+    serve's start-up nor with a session.created."""
     code = (
-        "import sys; import mockrt.core.session, mockrt.core.vad, mockrt.core.streaming; "
+        "import sys, json; import mockrt.core.session, mockrt.core.vad, mockrt.core.streaming; "
         "assert 'numpy' not in sys.modules, 'numpy at import'; "
-        "from mockrt.core.session import Session; Session(); "
-        "assert 'numpy' in sys.modules, 'a session with server VAD needs numpy'"
+        "from mockrt.core.session import Session; s = Session(); s.events_to_send(); "
+        "assert 'numpy' not in sys.modules, 'numpy for a session.created'; "
+        "s.receive_text(json.dumps({'type': 'input_audio_buffer.append', 'audio': 'AAAA' * 160})); "
+        "assert 'numpy' in sys.modules, 'server VAD measures audio with numpy'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -75,7 +75,7 @@ NOT_AT_START_UP = (
     "mockrt.contract",
     "importlib.metadata",  # the version is read on --version or /mockrt/config only
     "mockrt.core.warmup",  # imported after the ready line
-    "numpy",  # with the first turn detector (mockrt.core.energy), or the warm-up
+    "numpy",  # with the first audio a turn detector measures (mockrt.core.energy), or the warm-up
     "mockrt.core.energy",
     "mockrt.core.beta",  # a ga server loads no beta model: with the first beta session only
     "msgspec",  # with the first append (mockrt.core.fastpath), or the warm-up

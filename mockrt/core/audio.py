@@ -4,7 +4,8 @@ Owns the three input formats of a transcription session (``audio/pcm``, ``audio/
 ``audio/pcma``), byte <-> millisecond accounting, strict base64 decoding of
 ``input_audio_buffer.append`` payloads, and the level scale (full scale 32768, the floor
 ``SILENCE_DBFS``). The signal itself (G.711 decoding, energy, levels) is numpy's, in
-``mockrt.core.energy``, which the first detector imports, not ``mockrt serve``'s start-up.
+``mockrt.core.energy``, which the first detector imports with its first audio, not
+``mockrt serve``'s start-up.
 No I/O, no clocks, no randomness. Must never import aiohttp, websockets or numpy.
 """
 

@@ -2,7 +2,8 @@
 VAD's per-frame energies, all vectorised (docs/perf-notes.md: never a Python loop over samples).
 
 Apart from ``mockrt.core.audio`` (formats, the level scale) so that ``mockrt serve`` starts
-without numpy: the VAD and the streaming meter import this module when the first one is built.
+without numpy: the VAD imports this module with the first audio it measures, the streaming meter
+when the first one is built.
 No I/O, no clocks, no randomness. Must never import aiohttp or websockets.
 
 Levels: ``rms_dbfs`` is relative to full scale 32768 (a full-scale square wave is 0 dBFS, a

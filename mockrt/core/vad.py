@@ -37,6 +37,7 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TypeAlias
 
 from mockrt.core.audio import AudioFormatSpec, dbfs_to_power
@@ -191,11 +192,9 @@ class TurnDetector:
     def __init__(self, config: VadConfig, spec: AudioFormatSpec) -> None:
         if (config.frame_ms * spec.sample_rate) % 1000:
             raise ValueError(f"{config.frame_ms} ms is not a whole number of samples at {spec}")
-        # numpy comes with the first detector, not with mockrt serve's start-up
-        from mockrt.core.energy import frames_energy, total_energy
-
-        self._frames_energy = frames_energy
-        self._total_energy = total_energy
+        # mockrt.core.energy (numpy) comes with the first whole frame: neither mockrt serve's
+        # start-up nor a session.created waits for it
+        self._energy: ModuleType | None = None
         self.config = config
         self.spec = spec
         self._frame_samples = config.frame_ms * spec.sample_rate // 1000
@@ -270,15 +269,20 @@ class TurnDetector:
         # Every 10 ms frame of the append in one vectorised call (perf-notes.md: never a loop
         # over samples, and not one numpy call per frame either).
         threshold = self._threshold_energy
+        if self._energy is None:
+            import mockrt.core.energy as energy_module
+
+            self._energy = energy_module
+        measure = self._energy
         if not self._in_speech and not self._run_frames and not self._idle_due:
             # fast path: silence with no idle timeout to watch. One dot product over the whole
             # append; below the threshold (with a margin for float32 rounding), no frame of it
             # can reach it.
             count = n_frames * self._frame_samples
-            if self._total_energy(data, self.spec, count) < threshold * _QUIET_MARGIN:
+            if measure.total_energy(data, self.spec, count) < threshold * _QUIET_MARGIN:
                 self._frames += n_frames
                 return []
-        energy = self._frames_energy(data, self.spec, self._frame_samples).tolist()
+        energy = measure.frames_energy(data, self.spec, self._frame_samples).tolist()
         if self._in_speech and min(energy) >= threshold:  # fast path: speech goes on
             self._frames += n_frames
             self._last_voiced_end_ms = self._origin_ms + self._frames * self.config.frame_ms
