@@ -185,6 +185,18 @@ class TranscriptionOut(ServerModel):
         default=None, exclude=True
     )
 
+    @classmethod
+    def of(cls, tr: AudioTranscription) -> TranscriptionOut:
+        """The session's transcription once ``tr`` is applied: every field as requested."""
+        return cls(
+            model=tr.model,
+            language=tr.language,
+            languages=tr.languages,
+            prompt=tr.prompt,
+            keywords=tr.keywords,
+            delay=tr.delay,
+        )
+
 
 class NoiseReductionOut(ServerModel):
     """Echo of ``noise_reduction``; evidence shows ``{"type": "far_field"}`` without strength."""

@@ -304,14 +304,7 @@ def _merge_transcription(
         base.delay,
     ):
         return base
-    return TranscriptionOut(
-        model=tr.model,
-        language=tr.language,
-        languages=tr.languages,
-        prompt=tr.prompt,
-        keywords=tr.keywords,
-        delay=tr.delay,
-    )
+    return TranscriptionOut.of(tr)
 
 
 def _check_transcription(

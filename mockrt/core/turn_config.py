@@ -50,12 +50,4 @@ def transcription_of(
         # The mock does not check a realtime session's updates; live would have refused one
         # that sets a transcription like this, leaving it off (the default). UNCONFIRMED.
         return None, logprobs
-    out = TranscriptionOut(
-        model=tr.model,
-        language=tr.language,
-        languages=tr.languages,
-        prompt=tr.prompt,
-        keywords=tr.keywords,
-        delay=tr.delay,
-    )
-    return out, logprobs
+    return TranscriptionOut.of(tr), logprobs
