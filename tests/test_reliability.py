@@ -15,9 +15,11 @@ from typing import Any
 import aiohttp
 import pytest
 import websockets
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mockrt.core.outbox import Outbox
-from mockrt.core.scrub import redact
+from mockrt.core.scrub import finite_copy, redact, strict_json
 from mockrt.core.session import Session
 from mockrt.serve import server as server_module
 from mockrt.serve.server import describe_violation
@@ -300,3 +302,19 @@ def test_the_soak_script_runs_small_and_reports_no_crash() -> None:
     assert summary["crashes"] == 0 and summary["unanswered"] == 0
     assert summary["valid_sent"] == 12 * 5 + 1
     assert summary["fds_after"] <= summary["fds_before"] + 2
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(_JSON)
+def test_strict_json_is_compact_ascii_json_with_non_finite_numbers_named(value: object) -> None:
+    text = strict_json(value)
+    assert text.isascii()
+    assert text == json.dumps(finite_copy(value), separators=(",", ":"), allow_nan=False)

@@ -125,9 +125,9 @@ def strict_json(value: Any) -> str:
         if spliced is not None:
             return spliced
     try:
-        return json.dumps(value, separators=(",", ":"), allow_nan=False)
+        return _ENCODER.encode(value)  # json.dumps would build an encoder for every event
     except ValueError:
-        return json.dumps(finite_copy(value), separators=(",", ":"), allow_nan=False)
+        return _ENCODER.encode(finite_copy(value))
 
 
 def _splice(event: dict[Any, Any]) -> str | None:
