@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, overload
 
+from mockrt.core.appendlog import AppendLog
 from mockrt.core.scrub import append_form, redact, strict_json
 
 __all__ = [
@@ -152,28 +153,20 @@ class Entry:
 # Rough memory of an entry besides its frame text (tracemalloc: ~450 bytes for a short frame with
 # its Entry, dict and violation); ``approx_bytes`` bounds the finished sessions a server keeps.
 _ENTRY_OVERHEAD = 400
-# An accepted append as the journal keeps it: (time, session, index, base64 chars, bytes,
-# event_id). A tuple of atoms (~220 bytes with its numbers, by tracemalloc) that the garbage
-# collector stops tracking at its first pass, where an Entry with its dict is ~430 bytes scanned
-# by every full collection; made into an Entry (``scrub.append_form``) only when read.
-_Append = tuple[float, str, int, int, int, str | None]
-_APPEND_BYTES = 220
-
-
-def _entry(item: Entry | _Append) -> Entry:
-    if isinstance(item, Entry):
-        return item
-    time, session, index, chars, size, event_id = item
-    return Entry("client", time, session, append_form(chars, size, event_id), index)
+# An accepted append as the journal keeps it: its position in the journal's AppendLog (numbers
+# in arrays, nothing the garbage collector tracks; ~100 bytes where an Entry with its dict is
+# ~430), made into an Entry (``scrub.append_form``) only when read.
+_APPEND_BYTES = 100
 
 
 class Entries(Sequence[Entry]):
     """The journal's frames in order, read-only; compact appends become Entries when read."""
 
-    __slots__ = ("_items",)
+    __slots__ = ("_entry", "_items")
 
-    def __init__(self, items: list[Entry | _Append]) -> None:
+    def __init__(self, items: list[Entry | int], entry: Callable[[Entry | int], Entry]) -> None:
         self._items = items
+        self._entry = entry
 
     def __len__(self) -> int:
         return len(self._items)
@@ -186,11 +179,11 @@ class Entries(Sequence[Entry]):
 
     def __getitem__(self, index: int | slice) -> Entry | list[Entry]:
         if isinstance(index, slice):
-            return [_entry(item) for item in self._items[index]]
-        return _entry(self._items[index])
+            return [self._entry(item) for item in self._items[index]]
+        return self._entry(self._items[index])
 
     def __iter__(self) -> Iterator[Entry]:
-        return map(_entry, self._items)
+        return map(self._entry, self._items)
 
 
 class Journal:
@@ -202,9 +195,10 @@ class Journal:
         closes: Iterable[CloseRecord] = (),
         client_headers: dict[str, str] | None = None,
     ) -> None:
-        self._items: list[Entry | _Append] = []
+        self._items: list[Entry | int] = []  # an int: a compact append (self._appends)
+        self._appends = AppendLog()
         # Kept as entries are added: nothing per frame re-lists the journal.
-        self._client: list[Entry | _Append] = []
+        self._client: list[Entry | int] = []
         self._server: list[Entry] = []
         self._violations: list[Entry] = []  # the entries that carry one
         self.closes: list[CloseRecord] = list(closes)
@@ -220,10 +214,16 @@ class Journal:
 
     @property
     def entries(self) -> Entries:
-        return Entries(self._items)
+        return Entries(self._items, self._entry)
 
     def __iter__(self) -> Iterator[Entry]:
-        return map(_entry, self._items)
+        return map(self._entry, self._items)
+
+    def _entry(self, item: Entry | int) -> Entry:
+        if isinstance(item, Entry):
+            return item
+        time, session, index, chars, size, event_id = self._appends.get(item)
+        return Entry("client", time, session, append_form(chars, size, event_id), index)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -252,20 +252,20 @@ class Journal:
             form = append_form(chars, size, event_id)
             self.add(Entry("client", time, session, form, index), 64)
             return
-        item = (time, session, index, chars, size, event_id)
-        self._items.append(item)
-        self._client.append(item)
+        position = self._appends.add(time, session, index, chars, size, event_id)
+        self._items.append(position)
+        self._client.append(position)
         self.approx_bytes += _APPEND_BYTES
 
     def client(self) -> list[Entry]:
-        return [_entry(item) for item in self._client]
+        return [self._entry(item) for item in self._client]
 
     def server(self) -> list[Entry]:
         return list(self._server)
 
     def client_entry(self, index: int) -> Entry | None:
         """The client frame of ``index`` (its position among client frames), in O(1)."""
-        return _entry(self._client[index]) if 0 <= index < len(self._client) else None
+        return self._entry(self._client[index]) if 0 <= index < len(self._client) else None
 
     def connections(self) -> list[Entry]:
         """Connections the redirect saw (``mockrt.serve.redirect``), in order."""
