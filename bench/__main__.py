@@ -120,7 +120,8 @@ def run_ingest(p: Profile, kinds: list[str], pin: bool, frames: Any) -> dict[str
         for kind in kinds:
             with procs.server(kind, pin) as srv:
                 for clients in p.clients:
-                    raw[clients][kind].append(ingest.blast(srv, clients, p.ingest_frames, frames))
+                    run = ingest.blast(srv, clients, p.ingest_frames, frames, p.warmup_s / 2)
+                    raw[clients][kind].append(run)
     return {
         "frames_per_run": p.ingest_frames,
         "runs": {str(c): {k: _median_dicts(v) for k, v in per.items()} for c, per in raw.items()},
