@@ -198,7 +198,7 @@ def run_memory(p: Profile, kinds: list[str], pin: bool, frames: Any) -> dict[str
 
 
 def run_scaleout(p: Profile, kinds: list[str], pin: bool, frames: Any) -> dict[str, Any]:
-    return scaleout.scale_out(p.reps, p.scaleout_clients, p.scaleout_frames, frames)
+    return scaleout.scale_out(p.reps, p.scaleout_clients, p.scaleout_frames, frames, p.warmup_s / 2)
 
 
 def _finite(value: Any) -> Any:

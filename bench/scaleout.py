@@ -23,14 +23,17 @@ KINDS = {1: "mockrt-w1", 2: "mockrt-w2"}
 NOTE = "unpinned, the load generator too: two workers need both cores, and it shares them"
 
 
-def scale_out(reps: int, clients: int, frames_per_run: int, frames: Frames) -> dict[str, Any]:
+def scale_out(
+    reps: int, clients: int, frames_per_run: int, frames: Frames, settle: float = 0.5
+) -> dict[str, Any]:
     """Interleaved runs (1 worker, 2 workers, 1, 2, …); medians and the ratio."""
     runs: dict[int, list[dict[str, float]]] = {n: [] for n in KINDS}
     with procs.unpinned_self():
         for _ in range(reps):
             for workers, kind in KINDS.items():
                 with procs.server(kind, pin=False) as srv:
-                    runs[workers].append(ingest.blast(srv, clients, frames_per_run, frames))
+                    run = ingest.blast(srv, clients, frames_per_run, frames, settle)
+                    runs[workers].append(run)
     medians = {n: statistics.median(r["frames_per_s"] for r in v) for n, v in runs.items()}
     share = statistics.median(r["busiest_worker_share"] for r in runs[2])
     cpu = {n: statistics.median(r["cpu_us_per_frame"] for r in v) for n, v in runs.items()}
