@@ -64,7 +64,7 @@ FULL = Profile(
     1000, 100, 7, 1000, 16, 60_000,
 )  # fmt: skip
 QUICK = Profile(
-    "quick", 1, 15_000, (1, 10), ("b", "mockrt"), 1, 50, 800, 1, 1.5, 0.5, 20.0, 50,
+    "quick", 1, 12_000, (1, 10), ("b", "mockrt"), 1, 50, 800, 1, 1.2, 0.5, 20.0, 50,
     200, 50, 3, 300, 12, 8_000,
 )  # fmt: skip
 SMOKE = Profile(  # CI's smoke test: tiny counts, structure only
