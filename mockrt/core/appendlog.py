@@ -33,9 +33,6 @@ class AppendLog:
         self._sessions: list[str] = []  # the session's own id object: no new object per append
         self._event_ids: list[str | None] = []
 
-    def __len__(self) -> int:
-        return len(self._times)
-
     def add(
         self, time: float, session: str, index: int, chars: int, size: int, event_id: str | None
     ) -> int:
