@@ -1,6 +1,7 @@
 """The append fast path (mockrt.core.fastpath) only ever accepts what the full path accepts, with
 the same audio, event_id and base64 length, and takes every canonical append; a session fed
-through it sends, journals and refuses exactly what the full path would."""
+through it sends, journals and refuses exactly what the full path would. ``strict_object`` reads
+exactly the strict JSON objects, as ``json`` does, and nothing non-finite."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ from hypothesis import strategies as st
 from mockrt.core import session as session_module
 from mockrt.core.audio import decode_base64
 from mockrt.core.client_events import InputAudioBufferAppend
-from mockrt.core.fastpath import b64_chars, decode_append
+from mockrt.core.fastpath import b64_chars, decode_append, strict_object
 from mockrt.core.ids import CountingIds
 from mockrt.core.options import Options
 from mockrt.core.persona import BETA, GA
 from mockrt.core.session import Session
-from mockrt.core.validation import Accepted, parse_client_text
+from mockrt.core.validation import Accepted, non_finite_path, parse_client_text
 
 APPEND = "input_audio_buffer.append"
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -137,3 +138,59 @@ def test_a_session_sends_and_journals_the_same_with_and_without_the_fast_path(
         assert _run(frames, fast=True, monkeypatch=monkeypatch) == _run(
             frames, fast=False, monkeypatch=monkeypatch
         )
+
+
+_JSON_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers() | st.integers(min_value=10**18, max_value=10**40),
+    st.floats(),  # NaN and the infinities included: json.dumps writes NaN and Infinity
+    st.text(max_size=6) | st.sampled_from(["\ud800", "\udfff", "é\u2028", "\x00"]),
+)
+_JSON = st.recursive(
+    _JSON_LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400)
+@given(st.dictionaries(st.text(max_size=6), _JSON, max_size=5), st.booleans(), st.booleans())
+def test_strict_object_reads_exactly_the_strict_json_objects(
+    value: dict[str, Any], ascii_only: bool, overflow: bool
+) -> None:
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    if overflow:  # a number Python reads as infinity
+        text = text[:-1] + (', "n": -1e400}' if value else '"n": 1e999}')
+    parsed = json.loads(text)
+    strict = non_finite_path(parsed) is None and not overflow
+    try:  # a lone surrogate, written raw or escaped: JSON text cannot carry it
+        json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        strict = False
+    got = strict_object(text)
+    if strict:
+        assert got is not None
+        assert json.dumps(got) == json.dumps(parsed)  # the same keys, order, types and values
+    else:
+        assert got is None
+
+
+@pytest.mark.parametrize("text", ["[1]", '"x"', "3", "null", "{", '{"a":NaN}', '{"a":Infinity}'])
+def test_strict_object_is_none_for_anything_but_a_strict_json_object(text: str) -> None:
+    assert strict_object(text) is None
+
+
+def test_an_accepted_update_is_journaled_as_the_client_sent_it() -> None:
+    session = Session(ids=CountingIds())
+    text = (
+        '{"session":{"audio":{"input":{"turn_detection":{"threshold":1,"type":"server_vad"}}},'
+        '"type":"transcription"},"type":"session.update"}'
+    )
+    session.receive_text(text)
+    (updated,) = [e for e in session.events_to_send() if e["type"] == "session.updated"]
+    assert updated["session"]["audio"]["input"]["turn_detection"]["threshold"] == 1.0
+    (client,) = [e for e in session.journal.entries if e.direction == "client"]
+    assert json.dumps(client.event, separators=(",", ":")) == text  # its key order, its 1

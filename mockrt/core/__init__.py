@@ -54,7 +54,7 @@ _MODULES: dict[str, str] = {
     ),
     "error_texts": "message_status not_verbatim_table pattern status_note",
     "exceptions": "InvalidState MockRTError",
-    "fastpath": "b64_chars decode_append FastAppend",
+    "fastpath": "b64_chars decode_append FastAppend strict_object",
     "handshake": (
         "CloseAfterUpgrade create_beta_transcription_session "
         "create_client_secret decide HttpReject KeyStore MintedKey offered_key Open"

@@ -19,7 +19,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
-__all__ = ["FastAppend", "b64_chars", "decode_append"]
+__all__ = ["FastAppend", "b64_chars", "decode_append", "strict_object"]
 
 
 class FastAppend(Protocol):
@@ -38,6 +38,9 @@ def b64_chars(size: int) -> int:
     return (size + 2) // 3 * 4
 
 
+_APPEND = "input_audio_buffer.append"  # an escaped spelling goes to the full path, which takes it
+
+
 @functools.cache
 def _decoder() -> Callable[[str], Any]:
     import msgspec
@@ -54,8 +57,30 @@ def _decoder() -> Callable[[str], Any]:
 
 def decode_append(text: str) -> FastAppend | None:
     """The append ``text`` carries, or None when the full path must judge the frame."""
+    if _APPEND not in text:  # any other event: a substring scan instead of a refused decode
+        return None
     try:
         event: FastAppend = _decoder()(text)
     except ValueError:  # msgspec.DecodeError (and ValidationError), or a lone surrogate
         return None
     return event
+
+
+@functools.cache
+def _strict_decoder() -> Callable[[str], Any]:
+    import msgspec
+
+    return msgspec.json.Decoder().decode
+
+
+def strict_object(text: str) -> dict[str, Any] | None:
+    """The JSON object ``text`` holds when it is strict JSON, else None. msgspec refuses what
+    Python's ``json`` reads but JSON does not have: ``NaN``, ``Infinity``, a number that
+    overflows a float (``1e400``) and a lone surrogate escape. So an object this returns holds
+    no non-finite number anywhere (tests/test_fastpath.py), and it is the frame as the client
+    sent it, for the journal, in about a quarter of the time of ``json.loads``."""
+    try:
+        value = _strict_decoder()(text)
+    except ValueError:  # msgspec.DecodeError
+        return None
+    return value if isinstance(value, dict) else None

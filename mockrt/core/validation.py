@@ -23,8 +23,14 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from mockrt.core import errors
-from mockrt.core.client_events import CLIENT_EVENTS, ClientEvent, SessionUpdate
+from mockrt.core.client_events import (
+    CLIENT_EVENTS,
+    ClientEvent,
+    InputAudioBufferAppend,
+    SessionUpdate,
+)
 from mockrt.core.errors import ErrorDetail
+from mockrt.core.fastpath import strict_object
 from mockrt.core.options import Options
 from mockrt.core.persona import GA, Persona
 
@@ -59,7 +65,9 @@ REALTIME_ONLY_KEYS = (
 @dataclass(slots=True)  # made for every frame: a frozen dataclass's __init__ costs ~8x
 class Accepted:
     event: ClientEvent
-    raw: dict[str, Any] | None  # parsed only when a later check needs the raw keys
+    # the frame's JSON as sent (strict JSON, or the slow path's parse), or None: the journal
+    # then keeps the event's dump
+    raw: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -135,9 +143,12 @@ def parse_client_text(
         pass
     else:
         kind = type(event)  # exact types: cheaper than isinstance on a model class
-        if kind is not SessionUpdate and kind is not beta_update:
+        if kind is InputAudioBufferAppend:  # one the append fast path left: no raw form needed
             return Accepted(event, None)
-        if _has_non_finite(event.session):
+        raw = strict_object(text)  # None when the text is not strict JSON
+        if kind is not SessionUpdate and kind is not beta_update:
+            return Accepted(event, raw)
+        if raw is None and _has_non_finite(event.session):
             pass  # the slow path words the error (only session updates carry numbers)
         elif kind is SessionUpdate:
             # The validated session's type is all the rule needs (its keys passed the model).
@@ -145,9 +156,9 @@ def parse_client_text(
             error = session_type_error(shape, transcription=transcription, options=options)
             if error is not None:
                 return Rejected(error, json.loads(text), event.type, event.event_id)
-            return Accepted(event, None)
+            return Accepted(event, raw)
         else:
-            return Accepted(event, None)
+            return Accepted(event, raw)
     return _slow_path(
         text, transcription=transcription, options=options, persona=persona, adapter=adapter
     )
@@ -311,20 +322,9 @@ def _is_tag(key: str) -> bool:
 
 # Discriminator values that pydantic inserts into ``loc`` for tagged unions.
 _TAGS = frozenset(
-    {
-        "server_vad",
-        "semantic_vad",
-        "audio/pcm",
-        "audio/pcmu",
-        "audio/pcma",
-        "transcription",
-        "realtime",
-        "session.update",
-        "transcription_session.update",
-        "input_audio_buffer.append",
-        "input_audio_buffer.commit",
-        "input_audio_buffer.clear",
-    }
+    "server_vad semantic_vad audio/pcm audio/pcmu audio/pcma transcription realtime session.update "
+    "transcription_session.update input_audio_buffer.append input_audio_buffer.commit "
+    "input_audio_buffer.clear".split()
 )
 
 _EXPECTED = {
@@ -384,10 +384,7 @@ def validation_error_detail(exc: ValidationError, raw: Any, prefix: str = "") ->
         if isinstance(limit, float) and limit.is_integer():
             limit = int(limit)
         return errors.out_of_range(param, number_kind, above, limit, value)
-    expected = _EXPECTED.get(kind)
-    if expected is None:
-        expected = "a valid value"
-    return errors.invalid_type(param, expected, json_kind(value))
+    return errors.invalid_type(param, _EXPECTED.get(kind, "a valid value"), json_kind(value))
 
 
 def _literal_kind(expected: str) -> str:
