@@ -1,6 +1,7 @@
 """Accepted appends are journaled compactly (mockrt.core.journal.Journal.add_append): read back,
 they are the same entries as before; kept, they cost a fraction of an Entry and leave the garbage
-collector nothing to track (mockrt.core.appendlog)."""
+collector nothing to track (mockrt.core.appendlog). Other accepted frames of strict JSON are kept
+as their text (``Journal.add_text``) and read back as the frame the client sent."""
 
 from __future__ import annotations
 
@@ -31,8 +32,11 @@ def test_a_compact_append_reads_back_as_the_entry_it_stands_for() -> None:
         "client",
         0.02,
         session.id,
-        {"type": "input_audio_buffer.append", "audio": "<1280 base64 chars, 960 bytes>",
-         "event_id": "evt_1"},
+        {
+            "type": "input_audio_buffer.append",
+            "audio": "<1280 base64 chars, 960 bytes>",
+            "event_id": "evt_1",
+        },
         0,
     )
     assert second.event == {
@@ -91,3 +95,62 @@ def test_an_append_costs_the_memory_bound_a_fraction_of_a_full_entry() -> None:
         form = {"type": "input_audio_buffer.append", "audio": "<1280 base64 chars, 960 bytes>"}
         full.add(Entry("client", i * 0.02, "sess_1", form, i), 64)  # as sessions added them
     assert compact.approx_bytes * 2 < full.approx_bytes
+
+
+UPDATE = json.dumps(
+    {
+        "type": "session.update",
+        "event_id": "evt_u",
+        "session": {
+            "type": "transcription",
+            "audio": {"input": {"transcription": {"model": "whisper-1", "prompt": "é\u2028"}}},
+            "include": ["item.input_audio_transcription.logprobs"],
+        },
+    }
+)
+
+
+def test_a_text_frame_reads_back_as_the_frame_the_client_sent() -> None:
+    session = Session()
+    session.advance(20)
+    session.receive_text(UPDATE)
+    session.receive_text('{"type": "input_audio_buffer.clear"}')
+    update, clear = session.journal.client()
+    assert update == Entry("client", 0.02, session.id, json.loads(UPDATE), 0)
+    assert clear.event == {"type": "input_audio_buffer.clear"}
+    assert session.journal.client_entry(1) == clear
+    assert [e.type for e in session.journal.entries if e.direction == "client"] == [
+        "session.update",
+        "input_audio_buffer.clear",
+    ]
+    again = read_jsonl(session.journal.to_jsonl().splitlines())
+    assert again.client()[0].event == json.loads(UPDATE)
+
+
+def test_the_first_entry_carries_the_handshake_headers_even_when_it_is_a_text_frame() -> None:
+    journal = Journal(client_headers={"user-agent": "OpenAI/Python 3.57.0"})
+    journal.add_text(0.0, "sess_1", 0, UPDATE)
+    journal.add_text(0.1, "sess_1", 1, UPDATE)
+    first, second = journal.entries
+    assert first.client_headers == {"user-agent": "OpenAI/Python 3.57.0"}
+    assert second.client_headers is None
+    assert first.event == second.event == json.loads(UPDATE)
+
+
+def test_kept_updates_leave_the_garbage_collector_only_the_replies() -> None:
+    session = Session()
+    session.receive_text(UPDATE)
+    session.events_to_send()
+    gc.collect()
+    gc.disable()
+    try:
+        before = gc.get_count()[0]
+        for _ in range(200):
+            session.receive_text(UPDATE)
+            session.events_to_send()
+        survivors = gc.get_count()[0] - before
+    finally:
+        gc.enable()
+    assert len(session.journal.received("session.update")) == 201
+    # the reply's Entry and dict per update; kept parsed, the update itself made 10 more
+    assert survivors < 3 * 200

@@ -15,7 +15,7 @@ import importlib
 from typing import Any
 
 _MODULES: dict[str, str] = {
-    "appendlog": "AppendFields AppendLog",
+    "appendlog": "ClientLog",
     "audio": (
         "AudioFormatSpec dbfs_to_power decode_base64 decoded_length FORMATS FULL_SCALE SILENCE_DBFS"
     ),

@@ -1,40 +1,58 @@
-"""The journal's store of accepted appends: numbers in arrays, nothing the garbage collector
-tracks (issue 15).
+"""The journal's compact store of accepted client frames: numbers in arrays and strings in lists,
+nothing the garbage collector tracks (issue 15).
 
-A live session journals every ``input_audio_buffer.append`` (``Journal.add_append``). Kept as a
-tuple, each one was a new object the collector tracks until its next pass: one survivor per
-frame, which made four in five of the collector's passes during a stream (105 against 26
-young-generation passes over 60,000 frames, and 9 against 2 middle-generation passes of 2-4 ms
-each). Here an append is four numbers appended to arrays and two references appended to lists;
-the journal keeps its position (an ``int``, untracked too) and reads it back as the same fields.
+A live session journals every frame it gets. Kept as a tuple, each accepted
+``input_audio_buffer.append`` was a new object the collector tracks until its next pass: one
+survivor per frame, which made four in five of the collector's passes during a stream (105
+against 26 young-generation passes over 60,000 frames, and 9 against 2 middle-generation passes
+of 2-4 ms each). Here an append is four numbers appended to arrays and two references appended to
+lists. Any other accepted frame of strict JSON (a ``session.update``, a commit) is kept as its
+text: parsed, a ``session.update`` was seven dicts and a list that all survived, and made a
+young-generation pass every 40 or so round trips; a string is not tracked at all. The journal
+keeps a frame's position (an ``int``, untracked too) and ``get`` rebuilds the frame's journal
+form when it is read: ``scrub.append_form`` of an append, the parsed text of any other frame.
 No I/O, no clocks. Must never import aiohttp or websockets.
 """
 
 from __future__ import annotations
 
+import json
 from array import array
+from typing import Any
 
-__all__ = ["AppendFields", "AppendLog"]
+from mockrt.core.scrub import append_form
 
-# (time, session, index, base64 chars, bytes, event_id): what an accepted append keeps
-AppendFields = tuple[float, str, int, int, int, str | None]
+__all__ = ["ClientLog"]
+
+_TEXT = -1  # in ``_chars``: the frame is kept as its text (in ``_extras``)
 
 
-class AppendLog:
-    """Accepted appends of one journal, in the order added; ``add`` returns the position."""
+class ClientLog:
+    """Accepted client frames of one journal, in the order added; each ``add_*`` returns the
+    frame's position."""
 
-    __slots__ = ("_chars", "_event_ids", "_indices", "_sessions", "_sizes", "_times")
+    __slots__ = ("_chars", "_extras", "_indices", "_sessions", "_sizes", "_times")
 
     def __init__(self) -> None:
         self._times = array("d")
         self._indices = array("q")
-        self._chars = array("q")
-        self._sizes = array("q")
-        self._sessions: list[str] = []  # the session's own id object: no new object per append
-        self._event_ids: list[str | None] = []
+        self._chars = array("q")  # an append's base64 characters, or _TEXT
+        self._sizes = array("q")  # an append's bytes, or the text's characters
+        self._sessions: list[str] = []  # the session's own id object: no new object per frame
+        self._extras: list[str | None] = []  # an append's event_id, or the frame's text
 
-    def add(
+    def add_append(
         self, time: float, session: str, index: int, chars: int, size: int, event_id: str | None
+    ) -> int:
+        """An ``input_audio_buffer.append`` of ``chars`` base64 characters (``size`` bytes)."""
+        return self._add(time, session, index, chars, size, event_id)
+
+    def add_text(self, time: float, session: str, index: int, text: str) -> int:
+        """Any other accepted frame, as its ``text`` of strict JSON."""
+        return self._add(time, session, index, _TEXT, len(text), text)
+
+    def _add(
+        self, time: float, session: str, index: int, chars: int, size: int, extra: str | None
     ) -> int:
         position = len(self._times)
         self._times.append(time)
@@ -42,15 +60,15 @@ class AppendLog:
         self._chars.append(chars)
         self._sizes.append(size)
         self._sessions.append(session)
-        self._event_ids.append(event_id)
+        self._extras.append(extra)
         return position
 
-    def get(self, position: int) -> AppendFields:
-        return (
-            self._times[position],
-            self._sessions[position],
-            self._indices[position],
-            self._chars[position],
-            self._sizes[position],
-            self._event_ids[position],
-        )
+    def get(self, position: int) -> tuple[float, str, int, Any]:
+        """(time, session, index, journal form) of the frame at ``position``."""
+        chars, extra = self._chars[position], self._extras[position]
+        if chars == _TEXT:
+            assert extra is not None
+            form = json.loads(extra)
+        else:
+            form = append_form(chars, self._sizes[position], extra)
+        return self._times[position], self._sessions[position], self._indices[position], form

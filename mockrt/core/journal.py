@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, overload
 
-from mockrt.core.appendlog import AppendLog
-from mockrt.core.scrub import append_form, redact, strict_json
+from mockrt.core.appendlog import ClientLog
+from mockrt.core.scrub import redact, strict_json
 
 __all__ = [
     "AudioRef",
@@ -153,10 +153,10 @@ class Entry:
 # Rough memory of an entry besides its frame text (tracemalloc: ~450 bytes for a short frame with
 # its Entry, dict and violation); ``approx_bytes`` bounds the finished sessions a server keeps.
 _ENTRY_OVERHEAD = 400
-# An accepted append as the journal keeps it: its position in the journal's AppendLog (numbers
-# in arrays, nothing the garbage collector tracks; ~100 bytes where an Entry with its dict is
-# ~430), made into an Entry (``scrub.append_form``) only when read.
-_APPEND_BYTES = 100
+# A compact client frame as the journal keeps it: its position in the journal's ClientLog
+# (numbers in arrays, nothing the garbage collector tracks; ~100 bytes, plus the text of a text
+# frame, where an Entry with its dict is ~430), made into an Entry only when read.
+_COMPACT_BYTES = 100
 
 
 class Entries(Sequence[Entry]):
@@ -195,8 +195,8 @@ class Journal:
         closes: Iterable[CloseRecord] = (),
         client_headers: dict[str, str] | None = None,
     ) -> None:
-        self._items: list[Entry | int] = []  # an int: a compact append (self._appends)
-        self._appends = AppendLog()
+        self._items: list[Entry | int] = []  # an int: a compact client frame (self._compact)
+        self._compact = ClientLog()
         # Kept as entries are added: nothing per frame re-lists the journal.
         self._client: list[Entry | int] = []
         self._server: list[Entry] = []
@@ -222,8 +222,8 @@ class Journal:
     def _entry(self, item: Entry | int) -> Entry:
         if isinstance(item, Entry):
             return item
-        time, session, index, chars, size, event_id = self._appends.get(item)
-        return Entry("client", time, session, append_form(chars, size, event_id), index)
+        time, session, index, form = self._compact.get(item)
+        return Entry("client", time, session, form, index)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -248,14 +248,19 @@ class Journal:
     ) -> None:
         """Journal an accepted ``input_audio_buffer.append`` of ``chars`` base64 characters
         (``size`` bytes) compactly: the per-frame path of a live session."""
+        self._add_compact(self._compact.add_append(time, session, index, chars, size, event_id), 0)
+
+    def add_text(self, time: float, session: str, index: int, text: str) -> None:
+        """Journal any other accepted client frame of strict JSON compactly, as its ``text``."""
+        self._add_compact(self._compact.add_text(time, session, index, text), len(text))
+
+    def _add_compact(self, position: int, size: int) -> None:
         if not self._items and self.client_headers:  # the first entry carries the headers
-            form = append_form(chars, size, event_id)
-            self.add(Entry("client", time, session, form, index), 64)
+            self.add(self._entry(position), _COMPACT_BYTES + size)  # (its record stays unused)
             return
-        position = self._appends.add(time, session, index, chars, size, event_id)
         self._items.append(position)
         self._client.append(position)
-        self.approx_bytes += _APPEND_BYTES
+        self.approx_bytes += _COMPACT_BYTES + size
 
     def client(self) -> list[Entry]:
         return [self._entry(item) for item in self._client]
@@ -295,7 +300,7 @@ class Journal:
             raise AssertionError(f"the client sent {event_type!r} {n} times, expected {count}")
 
     def _full_entries(self) -> Iterator[Entry]:
-        """Every entry but the compact appends (which have no violation and no connection)."""
+        """Every entry but the compact ones (client frames: no violation, no connection)."""
         return (item for item in self._items if isinstance(item, Entry))
 
     def to_jsonl(self) -> str:

@@ -55,8 +55,6 @@ from mockrt.core.validation import Accepted, parse_client_text
 
 __all__ = ["Session"]
 
-_APPEND = "input_audio_buffer.append"
-
 Intent = Literal["transcription", "realtime"]
 
 
@@ -110,17 +108,16 @@ class Session:
         transcriber = transcriber or ScriptedTranscriber()
         # Session-level faults come from the script (turn-level ones travel in each TurnPlan).
         scripted = transcriber.script if isinstance(transcriber, ScriptedTranscriber) else None
-        script_faults: tuple[Fault, ...] = scripted.faults if scripted else ()
-        self.faults = script_faults
+        self.faults: tuple[Fault, ...] = scripted.faults if scripted else ()
         self.audio = InputAudio(
             self.config,
             options=self.options,
             ids=self.ids,
             persona=self.persona,
             transcriber=transcriber,
-            faults=script_faults,
+            faults=self.faults,
         )
-        timed = [f for f in script_faults if isinstance(f, InjectError | Close)]
+        timed = [f for f in self.faults if isinstance(f, InjectError | Close)]
         timed = [f for f in timed if f.after_event is not None]
         self._event_faults = sorted(timed, key=lambda f: f.after_event or 0)
         self._emit(self._session_event(created=True))
@@ -263,8 +260,11 @@ class Session:
         if isinstance(event, InputAudioBufferAppend):  # base64 the fast path did not take
             self._receive_append(event.audio, event.event_id, index)
             return
-        form = result.raw or event.model_dump(mode="json", exclude_unset=True)
-        self._journal_client(index, form, len(text))
+        if result.strict:  # kept as its text, parsed again only when read (appendlog.py)
+            self.journal.add_text(self.now, self.id, index, text)
+        else:
+            form = result.raw or event.model_dump(mode="json", exclude_unset=True)
+            self._journal_client(index, form, len(text))
         if self.state is not State.OPEN:
             return
         ref = ClientRef(index, event.type, event.event_id)
@@ -292,7 +292,7 @@ class Session:
             chars, size = len(audio), decoded_length(audio)
         self.journal.add_append(self.now, self.id, index, chars, size, event_id)
         if self.state is State.OPEN:
-            ref = ClientRef(index, _APPEND, event_id)
+            ref = ClientRef(index, "input_audio_buffer.append", event_id)
             if isinstance(audio, bytes):
                 effects = self.audio.append_raw(audio, ref)
             else:

@@ -65,9 +65,8 @@ REALTIME_ONLY_KEYS = (
 @dataclass(slots=True)  # made for every frame: a frozen dataclass's __init__ costs ~8x
 class Accepted:
     event: ClientEvent
-    # the frame's JSON as sent (strict JSON, or the slow path's parse), or None: the journal
-    # then keeps the event's dump
-    raw: dict[str, Any] | None
+    raw: dict[str, Any] | None  # the frame's JSON when the slow path parsed it
+    strict: bool = False  # the text is strict JSON (``strict_object``): the journal keeps it
 
 
 @dataclass(frozen=True)
@@ -145,10 +144,11 @@ def parse_client_text(
         kind = type(event)  # exact types: cheaper than isinstance on a model class
         if kind is InputAudioBufferAppend:  # one the append fast path left: no raw form needed
             return Accepted(event, None)
-        raw = strict_object(text)  # None when the text is not strict JSON
+        # strict JSON holds no NaN, no 1e400 and no lone surrogate: nothing left to walk
+        strict = strict_object(text) is not None
         if kind is not SessionUpdate and kind is not beta_update:
-            return Accepted(event, raw)
-        if raw is None and _has_non_finite(event.session):
+            return Accepted(event, None, strict)
+        if not strict and _has_non_finite(event.session):
             pass  # the slow path words the error (only session updates carry numbers)
         elif kind is SessionUpdate:
             # The validated session's type is all the rule needs (its keys passed the model).
@@ -156,9 +156,9 @@ def parse_client_text(
             error = session_type_error(shape, transcription=transcription, options=options)
             if error is not None:
                 return Rejected(error, json.loads(text), event.type, event.event_id)
-            return Accepted(event, raw)
+            return Accepted(event, None, strict)
         else:
-            return Accepted(event, raw)
+            return Accepted(event, None, strict)
     return _slow_path(
         text, transcription=transcription, options=options, persona=persona, adapter=adapter
     )
