@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections import Counter
 
 from mockrt.core.ids import CountingIds, RandomIds
 
@@ -13,6 +15,30 @@ def test_random_ids_are_the_prefix_and_21_base62_characters_never_repeated() -> 
     assert all(re.fullmatch(r"event_[0-9A-Za-z]{21}", i) for i in made)
     assert len(set(made)) == len(made)
     assert len({c for i in made for c in i[6:]}) == 62  # every base62 character turns up
+
+
+def test_random_id_characters_are_equally_likely() -> None:
+    ids = RandomIds()
+    counts = Counter(c for _ in range(4000) for c in ids.make("item")[5:])
+    # bytes 248-255 are dropped: kept, they would make "0".."7" a quarter more likely
+    first = sum(counts[c] for c in "01234567") / 8
+    rest = sum(counts[c] for c in counts if c not in "01234567") / 54
+    assert abs(first - rest) < 0.1 * rest
+
+
+def test_a_forked_worker_draws_ids_of_its_own() -> None:
+    ids = RandomIds()
+    ids.make("event")  # the pool is full when the worker forks
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker
+        os.write(write, ids.make("event").encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 100).decode()
+    os.close(read)
+    os.close(write)
+    assert child.startswith("event_") and child != ids.make("event")
 
 
 def test_random_ephemeral_keys_are_ek_and_32_lowercase_hex_digits() -> None:

@@ -171,6 +171,14 @@ def test_dump_with_the_session_dumped_once_is_the_whole_dump(event: Any) -> None
     assert strict_json(dumped) == _wire_text(dumped)
 
 
+@pytest.mark.parametrize("event", _session_events()[:3], ids=lambda e: e.type)
+def test_a_session_event_built_from_its_parts_is_the_models_whole_dump(event: Any) -> None:
+    built = wire.session_event(event.type, event.event_id, event.session)
+    assert built == event.model_dump(mode="json")
+    assert list(built) == list(event.model_dump(mode="json"))  # key order too
+    assert strict_json(built) == _wire_text(built)
+
+
 def test_a_value_that_is_not_strict_json_beside_a_shared_session_is_written_as_before() -> None:
     config = default_session("sess_1", 1, Options())
     event = {"type": "x", "value": float("nan"), "session": wire.dumped_once(config)}

@@ -114,7 +114,8 @@ _MODULES: dict[str, str] = {
     ),
     "warmup": "warm_up_steps",
     "wire": (
-        "CLEARS ClientModel DEFERRED dump dumped_once NullClears omit_none ServerModel shared_text"
+        "CLEARS ClientModel DEFERRED dump dumped_once NullClears omit_none ServerModel "
+        "session_event shared_text"
     ),
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names.split()}

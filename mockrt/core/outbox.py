@@ -38,10 +38,14 @@ class Outbox:
         self.sent_count = 0
         self.close: tuple[int, str] | None = None  # set when a close marker was reached
 
-    def schedule(self, event: BaseModel, due: float, violation: Violation | None = None) -> None:
-        """Queue ``event`` to be sent at ``due`` seconds since the session began."""
+    def schedule(
+        self, event: BaseModel | dict[str, Any], due: float, violation: Violation | None = None
+    ) -> None:
+        """Queue ``event`` (a model, or its wire form) to be sent at ``due`` seconds since the
+        session began."""
         self._seq += 1
-        heapq.heappush(self._heap, _Scheduled(due, self._seq, dump(event), violation))
+        wire = dump(event) if isinstance(event, BaseModel) else event
+        heapq.heappush(self._heap, _Scheduled(due, self._seq, wire, violation))
 
     def schedule_close(self, due: float, code: int, reason: str) -> None:
         """Close the socket once everything queued before this point has been sent."""

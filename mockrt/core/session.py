@@ -36,7 +36,7 @@ from mockrt.core.outbox import Outbox
 from mockrt.core.persona import GA, Persona
 from mockrt.core.script import Close, Delay, Drop, Duplicate, Fault, InjectError
 from mockrt.core.scrub import client_frame_form
-from mockrt.core.server_events import ErrorEvent, SessionCreated, SessionUpdated
+from mockrt.core.server_events import ErrorEvent
 from mockrt.core.session_objects import (
     RealtimeSession,
     RealtimeSessionRequest,
@@ -52,6 +52,7 @@ from mockrt.core.sessionconf import (
 from mockrt.core.transcriber import ScriptedTranscriber, Transcriber
 from mockrt.core.turns import InputAudio
 from mockrt.core.validation import Accepted, parse_client_text
+from mockrt.core.wire import session_event
 
 __all__ = ["Session"]
 
@@ -158,14 +159,14 @@ class Session:
 
     def _emit(
         self,
-        event: BaseModel,
+        event: BaseModel | dict[str, Any],
         delay_ms: float = 0.0,
         violation: Violation | None = None,
         turn: int | None = None,
     ) -> None:
         """Queue a server event, due ``delay_ms`` from now; drop, duplicate and delay faults
         for its type (and its turn, when it belongs to one) apply here."""
-        event_type = getattr(event, "type", None)
+        event_type = event.get("type") if isinstance(event, dict) else getattr(event, "type", None)
         copies = 1
         for fault in self.faults:
             if not isinstance(fault, Drop | Duplicate | Delay) or fault.event_type != event_type:
@@ -340,17 +341,16 @@ class Session:
         event = detail.event(self.ids.make("event"), ref.event_id)
         self._emit(event, delay_ms, violation)
 
-    def _session_event(self, created: bool) -> BaseModel:
-        """``session.created``/``.updated`` (or the beta ``transcription_session.*``)."""
+    def _session_event(self, created: bool) -> BaseModel | dict[str, Any]:
+        """``session.created``/``.updated``, as sent (or the beta ``transcription_session.*``)."""
         event_id = self.ids.make("event")
         if self.persona.name == "beta" and isinstance(self.config, TranscriptionSession):
             from mockrt.core import beta as b
 
             beta = b.TranscriptionSessionCreated if created else b.TranscriptionSessionUpdated
             return beta(event_id=event_id, session=b.beta_session_from_ga(self.config))
-        # the session object is dumped once while it lives (mockrt.core.wire.dump)
-        kind = SessionCreated if created else SessionUpdated
-        return kind(event_id=event_id, session=self.config)
+        kind = "session.created" if created else "session.updated"
+        return session_event(kind, event_id, self.config)  # its session dumped once
 
     def _session_update(
         self,

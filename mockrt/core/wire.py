@@ -32,6 +32,7 @@ __all__ = [
     "dump",
     "dumped_once",
     "omit_none",
+    "session_event",
     "shared_text",
 ]
 
@@ -79,6 +80,14 @@ def dump(event: BaseModel) -> dict[str, Any]:
 
 
 _SESSION = {"session"}  # never changed
+
+
+def session_event(kind: str, event_id: str, session: BaseModel) -> dict[str, Any]:
+    """``dump`` of a ``session.created``/``session.updated`` event (``kind``) built from its
+    parts: what ``dump(SessionUpdated(event_id=…, session=…))`` gives, without building and
+    dumping the event model, about 10 µs of every ``session.update`` (tests/test_update_reuse.py
+    checks that they are equal)."""
+    return {"type": kind, "event_id": event_id, "session": dumped_once(session)}
 
 
 @functools.cache
