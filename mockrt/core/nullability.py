@@ -72,7 +72,7 @@ def _holds(annotation: Any) -> int:
 def null_error(model: BaseModel, path: str) -> ErrorDetail | None:
     """The error for the first field set to ``null`` that may not be (``path``: the dotted
     param of ``model``, e.g. ``session``), or None. Fields are visited in declaration order."""
-    given = model.model_fields_set
+    given = model.__pydantic_fields_set__
     for name, clears, holds in _fields(type(model)):
         if name not in given:
             continue

@@ -99,16 +99,17 @@ def _merge_turn_detection(
     current: TurnDetectionOut | None, update: ServerVad | SemanticVad, options: Options
 ) -> TurnDetectionOut:
     # what the client set, in declaration order (a null only where it clears the field)
-    cls, fields_set = type(update), update.model_fields_set
+    cls, fields_set = type(update), update.__pydantic_fields_set__
     given = {
         k: v
         for k, v in update.__dict__.items()
         if k in fields_set and (v is not None or null_clears(cls, k))
     }
-    kept = ServerVadOut if isinstance(update, ServerVad) else SemanticVadOut
-    if isinstance(current, kept) and _same_items(current.__dict__, given):
+    vad = type(update) is ServerVad  # exact model types: cheaper than isinstance
+    kept = ServerVadOut if vad else SemanticVadOut
+    if type(current) is kept and _same_items(current.__dict__, given):
         return current  # {**current, **given} would validate to an equal object
-    if isinstance(update, ServerVad):
+    if vad:
         base = (
             current.model_dump()
             if isinstance(current, ServerVadOut)
@@ -153,7 +154,7 @@ def check_request(request: TranscriptionSessionRequest) -> ErrorDetail | None:
     td = audio_input.turn_detection if audio_input is not None else None
     if td is None:
         return None
-    if not isinstance(td, ServerVad):
+    if type(td) is not ServerVad:
         return None
     for key in ("prefix_padding_ms", "silence_duration_ms", "idle_timeout_ms"):
         value = getattr(td, key)
@@ -223,7 +224,7 @@ def _merge(
     explicit_turn_detection = False
     requested = request.audio.input if request.audio is not None else None
     if requested is not None:
-        given = requested.model_fields_set
+        given = requested.__pydantic_fields_set__
         if "format" in given:
             new_format = requested.format or AudioPCM(type="audio/pcm", rate=24000)
             # a type string and a rate integer: equal is the same on the wire
@@ -269,7 +270,7 @@ def _merge(
     session_changes: dict[str, Any] = {}
     if new_input is not audio_input:
         session_changes["audio"] = AudioOut(input=new_input)
-    if "include" in request.model_fields_set and not _same(request.include, current.include):
+    if "include" in request.__pydantic_fields_set__ and not _same(request.include, current.include):
         session_changes["include"] = request.include
     return current.model_copy(update=session_changes) if session_changes else current
 
@@ -280,8 +281,8 @@ def _merge_noise_reduction(
     if nr is None:
         return None
     # "Omitting strength from a session update preserves the current strength."
-    kind = nr.type if "type" in nr.model_fields_set else (base and base.type)
-    strength = nr.strength if "strength" in nr.model_fields_set else (base and base.strength)
+    kind = nr.type if "type" in nr.__pydantic_fields_set__ else (base and base.type)
+    strength = nr.strength if "strength" in nr.__pydantic_fields_set__ else (base and base.strength)
     if base is not None and _same(base.type, kind) and _same(base.strength, strength):
         return base
     return NoiseReductionOut(type=kind, strength=strength)
