@@ -45,23 +45,18 @@ class ClientLog:
         self, time: float, session: str, index: int, chars: int, size: int, event_id: str | None
     ) -> int:
         """An ``input_audio_buffer.append`` of ``chars`` base64 characters (``size`` bytes)."""
-        return self._add(time, session, index, chars, size, event_id)
-
-    def add_text(self, time: float, session: str, index: int, text: str) -> int:
-        """Any other accepted frame, as its ``text`` of strict JSON."""
-        return self._add(time, session, index, _TEXT, len(text), text)
-
-    def _add(
-        self, time: float, session: str, index: int, chars: int, size: int, extra: str | None
-    ) -> int:
         position = len(self._times)
         self._times.append(time)
         self._indices.append(index)
         self._chars.append(chars)
         self._sizes.append(size)
         self._sessions.append(session)
-        self._extras.append(extra)
+        self._extras.append(event_id)
         return position
+
+    def add_text(self, time: float, session: str, index: int, text: str) -> int:
+        """Any other accepted frame, as its ``text`` of strict JSON."""
+        return self.add_append(time, session, index, _TEXT, len(text), text)
 
     def get(self, position: int) -> tuple[float, str, int, Any]:
         """(time, session, index, journal form) of the frame at ``position``."""

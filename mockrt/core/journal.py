@@ -248,19 +248,19 @@ class Journal:
     ) -> None:
         """Journal an accepted ``input_audio_buffer.append`` of ``chars`` base64 characters
         (``size`` bytes) compactly: the per-frame path of a live session."""
-        self._add_compact(self._compact.add_append(time, session, index, chars, size, event_id), 0)
+        self._keep(self._compact.add_append(time, session, index, chars, size, event_id), 0)
 
     def add_text(self, time: float, session: str, index: int, text: str) -> None:
         """Journal any other accepted client frame of strict JSON compactly, as its ``text``."""
-        self._add_compact(self._compact.add_text(time, session, index, text), len(text))
+        self._keep(self._compact.add_text(time, session, index, text), len(text))
 
-    def _add_compact(self, position: int, size: int) -> None:
-        if not self._items and self.client_headers:  # the first entry carries the headers
-            self.add(self._entry(position), _COMPACT_BYTES + size)  # (its record stays unused)
-            return
-        self._items.append(position)
-        self._client.append(position)
-        self.approx_bytes += _COMPACT_BYTES + size
+    def _keep(self, position: int, size: int) -> None:
+        if self._items or not self.client_headers:
+            self._items.append(position)
+            self._client.append(position)
+            self.approx_bytes += _COMPACT_BYTES + size
+        else:  # the first entry carries the headers (its compact record stays unused)
+            self.add(self._entry(position), _COMPACT_BYTES + size)
 
     def client(self) -> list[Entry]:
         return [self._entry(item) for item in self._client]

@@ -293,10 +293,10 @@ class Session:
             chars, size = len(audio), decoded_length(audio)
         self.journal.add_append(self.now, self.id, index, chars, size, event_id)
         if self.state is State.OPEN:
-            ref = ClientRef(index, "input_audio_buffer.append", event_id)
             if isinstance(audio, bytes):
-                effects = self.audio.append_raw(audio, ref)
+                effects = self.audio.append_raw(audio, index, event_id)
             else:
+                ref = ClientRef(index, "input_audio_buffer.append", event_id)
                 effects = self.audio.append(audio, ref, size)
             if effects:
                 self._apply(effects)

@@ -148,18 +148,21 @@ class InputAudio:
             raw = decode_base64(b64)
         except ValueError:
             return [Reject(errors.invalid_base64(), ref)]
-        return self.append_raw(raw, ref)
+        return self.append_raw(raw, ref.index, ref.event_id)
 
-    def append_raw(self, raw: bytes, ref: ClientRef) -> list[Effect]:
-        """``input_audio_buffer.append`` of audio already decoded (mockrt.core.fastpath)."""
+    def append_raw(self, raw: bytes, index: int | None, event_id: str | None) -> list[Effect]:
+        """``input_audio_buffer.append`` of audio already decoded (mockrt.core.fastpath), the
+        client's ``index``-th frame; the per-frame path, so its ``ClientRef`` is made only for
+        an error."""
         size = len(raw)
         limit = self._options.max_append_bytes
-        if size > limit:
-            return [Reject(errors.audio_too_large(size, limit), ref)]
         spec = self.spec
-        if size % spec.sample_bytes:
+        if size > limit or size % spec.sample_bytes:
+            ref = ClientRef(index, "input_audio_buffer.append", event_id)
+            if size > limit:
+                return [Reject(errors.audio_too_large(size, limit), ref)]
             return [Reject(errors.partial_sample(size, spec.sample_bytes), ref)]
-        self.received_ms += spec.ms_for_bytes(size)
+        self.received_ms += size / spec.bytes_per_ms  # spec.ms_for_bytes, one call less
         if self.detector is not None:
             for vad_event in self.detector.feed(raw):
                 self._on_vad(vad_event)
