@@ -9,7 +9,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
@@ -116,6 +116,26 @@ def _non_finite_name(value: float) -> str:
 _ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)  # what json.dumps makes
 
 
+def _make_encode() -> Callable[[Any], str]:
+    """``_ENCODER.encode`` with its C encoder built once: ``JSONEncoder.encode`` builds one for
+    every call, about 3 µs of a 150-byte turn event that then takes under 1 µs to encode. No
+    circular-reference check: what is encoded here is dumped or parsed JSON."""
+    make = vars(json.encoder).get("c_make_encoder")  # not in the typeshed stubs
+    if make is None:  # an interpreter without the _json accelerator
+        return _ENCODER.encode
+    # (markers, default, encoder, indent, key and item separators, sort_keys, skipkeys,
+    # allow_nan): JSONEncoder.iterencode's own call, with check_circular off
+    encoder = make(None, _ENCODER.default, encode_basestring_ascii, None, ":", ",", 0, 0, 0)
+
+    def encode(value: Any) -> str:
+        return "".join(encoder(value, 0))
+
+    return encode
+
+
+_encode = _make_encode()
+
+
 def strict_json(value: Any) -> str:
     """Compact JSON that every parser accepts: never a bare NaN or Infinity (they become
     strings), ASCII escapes so lone surrogates survive UTF-8 files and sockets. An event whose
@@ -125,9 +145,9 @@ def strict_json(value: Any) -> str:
         if spliced is not None:
             return spliced
     try:
-        return _ENCODER.encode(value)  # json.dumps would build an encoder for every event
+        return _encode(value)
     except ValueError:
-        return _ENCODER.encode(finite_copy(value))
+        return _encode(finite_copy(value))
 
 
 def _splice(event: dict[Any, Any]) -> str | None:
@@ -141,7 +161,7 @@ def _splice(event: dict[Any, Any]) -> str | None:
         for key, item in event.items():
             if not isinstance(key, str):
                 return None
-            text = session if key == "session" else _ENCODER.encode(item)
+            text = session if key == "session" else _encode(item)
             parts.append(f"{encode_basestring_ascii(key)}:{text}")
     except ValueError:
         return None  # a non-finite number: the whole event goes the careful way
