@@ -285,6 +285,7 @@ ALLOWED_IMPORTS = {
     "binascii",
     "collections.abc",
     "dataclasses",
+    "functools",
     "math",
     "numpy",
     "numpy.typing",
