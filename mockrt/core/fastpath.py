@@ -9,8 +9,9 @@ base64 that is not canonical, JSON it cannot read) goes to the full path, which 
 as the live API does. It accepts no frame the full path would refuse, and yields the same audio,
 ``event_id`` and base64 length (tests/test_fastpath.py checks both with hypothesis).
 
-msgspec is imported with the first append (or the warm-up after the ready line), not with
-``mockrt serve``'s start-up. Must never import aiohttp or websockets.
+``strict_object`` tells whether any other frame is strict JSON, with msgspec's strict parser.
+msgspec is imported with the first frame that needs it (or the warm-up after the ready line),
+not with ``mockrt serve``'s start-up. Must never import aiohttp or websockets.
 """
 
 from __future__ import annotations
@@ -86,8 +87,10 @@ def strict_object(text: str) -> dict[str, Any] | None:
     """The JSON object ``text`` holds when it is strict JSON, else None. msgspec refuses what
     Python's ``json`` reads but JSON does not have: ``NaN``, ``Infinity``, a number that
     overflows a float (``1e400``) and a lone surrogate escape. So an object this returns holds
-    no non-finite number anywhere (tests/test_fastpath.py), and it is the frame as the client
-    sent it, for the journal, in about a quarter of the time of ``json.loads``."""
+    no non-finite number anywhere, and ``json.loads`` reads the same object from the same text
+    (tests/test_fastpath.py): a frame whose text passes is journaled as that text and parsed
+    again only when the journal is read (``mockrt.core.appendlog``). About 3 µs for a 476-byte
+    ``session.update``."""
     try:
         value = _strict_decoder()(text)
     except ValueError:  # msgspec.DecodeError
