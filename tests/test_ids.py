@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import select
+import signal
+import threading
+import warnings
 from collections import Counter
 
+from mockrt.core import ids as ids_module
 from mockrt.core.ids import CountingIds, RandomIds
 
 
@@ -29,16 +34,45 @@ def test_random_id_characters_are_equally_likely() -> None:
 def test_a_forked_worker_draws_ids_of_its_own() -> None:
     ids = RandomIds()
     ids.make("event")  # the pool is full when the worker forks
+    held, done = threading.Event(), threading.Event()
+
+    def hold() -> None:  # another thread is taking an id at the fork
+        with ids_module._POOL._lock:
+            held.set()
+            done.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(5)
     read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the worker
+    with warnings.catch_warnings():  # Python 3.12+ warns of forking a process with threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the worker: the holder thread is not here, its lock must not be either
         os.write(write, ids.make("event").encode())
         os._exit(0)
+    done.set()
+    holder.join()
+    ready, _, _ = select.select([read], [], [], 5)
+    if not ready:
+        os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
-    child = os.read(read, 100).decode()
+    child = os.read(read, 100).decode() if ready else ""
     os.close(read)
     os.close(write)
     assert child.startswith("event_") and child != ids.make("event")
+
+
+def test_threads_take_ids_from_the_pool_one_at_a_time() -> None:
+    ids, made = RandomIds(), []
+    pool = ids_module._POOL
+    with pool._lock:  # another thread is taking an id
+        thread = threading.Thread(target=lambda: made.append(ids.make("item")))
+        thread.start()
+        thread.join(0.2)
+        assert thread.is_alive() and not made  # it waits for the pool
+    thread.join(5)
+    assert len(made) == 1
 
 
 def test_random_ephemeral_keys_are_ek_and_32_lowercase_hex_digits() -> None:

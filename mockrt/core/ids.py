@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 import string
+import threading
 from collections import Counter
 from typing import Protocol
 
@@ -45,22 +46,24 @@ class _Base62Pool:
     """Base62 characters from the OS generator, read 4 KiB at a time: one read per ~190 ids
     instead of one per id (a read and a list of 21 characters were ~5 µs of every event a
     server sends). Byte values 248-255 are dropped and the rest map to ``b % 62``, so every
-    character is equally likely. A forked worker starts a pool of its own (``reset`` runs in
-    the child), so no two workers ever hand out the same ids."""
+    character is equally likely. Threads share it under a lock (a test process may run mock
+    servers in threads), and a forked worker starts a pool of its own (``reset`` runs in the
+    child, with a new lock), so no two servers ever hand out the same ids."""
 
     def __init__(self) -> None:
         self.reset()
 
     def reset(self) -> None:
-        self._chars, self._at = "", 0
+        self._chars, self._at, self._lock = "", 0, threading.Lock()
 
     def take(self, n: int) -> str:
-        at = self._at
-        if at + n > len(self._chars):
-            raw = secrets.token_bytes(_POOL_BYTES).translate(_TO_BASE62, _UNEVEN)
-            self._chars, at = raw.decode("ascii"), 0  # ~3,870 characters
-        self._at = at + n
-        return self._chars[at : at + n]
+        with self._lock:
+            at = self._at
+            if at + n > len(self._chars):
+                raw = secrets.token_bytes(_POOL_BYTES).translate(_TO_BASE62, _UNEVEN)
+                self._chars, at = raw.decode("ascii"), 0  # ~3,870 characters
+            self._at = at + n
+            return self._chars[at : at + n]
 
 
 _POOL_BYTES = 4096
