@@ -285,7 +285,6 @@ ALLOWED_IMPORTS = {
     "binascii",
     "collections.abc",
     "dataclasses",
-    "functools",
     "math",
     "numpy",
     "numpy.typing",

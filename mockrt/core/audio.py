@@ -12,7 +12,6 @@ No I/O, no clocks, no randomness. Must never import aiohttp, websockets or numpy
 from __future__ import annotations
 
 import binascii
-import functools
 import math
 from dataclasses import dataclass
 
@@ -38,7 +37,7 @@ class AudioFormatSpec:
     sample_rate: int
     sample_bytes: int
 
-    @functools.cached_property  # read for every append: computed once per format
+    @property
     def bytes_per_ms(self) -> float:
         return self.sample_rate * self.sample_bytes / 1000.0
 

@@ -42,15 +42,6 @@ def b64_chars(size: int) -> int:
 _APPEND = "input_audio_buffer.append"  # an escaped spelling goes to the full path, which takes it
 
 
-_DECODE: Callable[[str], Any] | None = None  # _decoder(), once loaded: one call less a frame
-
-
-def _load() -> Callable[[str], Any]:
-    global _DECODE
-    _DECODE = _decoder()
-    return _DECODE
-
-
 @functools.cache
 def _decoder() -> Callable[[str], Any]:
     import msgspec
@@ -70,7 +61,7 @@ def decode_append(text: str) -> FastAppend | None:
     if _APPEND not in text:  # any other event: a substring scan instead of a refused decode
         return None
     try:
-        event: FastAppend = (_DECODE or _load())(text)
+        event: FastAppend = _decoder()(text)
     except ValueError:  # msgspec.DecodeError (and ValidationError), or a lone surrogate
         return None
     return event

@@ -274,8 +274,7 @@ class TurnDetector:
 
             self._energy = energy_module
         measure = self._energy
-        quiet = not self._in_speech and not self._run_frames
-        if quiet and (self.config.idle_timeout_ms is None or self._idle_fired):  # not _idle_due
+        if not self._in_speech and not self._run_frames and not self._idle_due:
             # fast path: silence with no idle timeout to watch. One dot product over the whole
             # append; below the threshold (with a margin for float32 rounding), no frame of it
             # can reach it.
