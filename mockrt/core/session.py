@@ -296,8 +296,7 @@ class Session:
             if isinstance(audio, bytes):
                 effects = self.audio.append_raw(audio, index, event_id)
             else:
-                ref = ClientRef(index, "input_audio_buffer.append", event_id)
-                effects = self.audio.append(audio, ref, size)
+                effects = self.audio.append(audio, index, event_id, size)
             if effects:
                 self._apply(effects)
 

@@ -39,6 +39,11 @@ from mockrt.core.vad import IdleTimeout, SpeechStarted, SpeechStopped, TurnDetec
 __all__ = ["InputAudio"]
 
 
+def _append_ref(index: int | None, event_id: str | None) -> ClientRef:
+    """The ``ClientRef`` of a refused append, made only when one is refused."""
+    return ClientRef(index, "input_audio_buffer.append", event_id)
+
+
 class InputAudio:
     """The input audio buffer of one transcription session and the turns cut from it."""
 
@@ -136,33 +141,34 @@ class InputAudio:
 
     # --- client events ---------------------------------------------------------------------
 
-    def append(self, b64: str, ref: ClientRef, size: int | None = None) -> list[Effect]:
-        """``input_audio_buffer.append``: never acknowledged; errors for bad audio. ``size``:
-        ``decoded_length(b64)`` when the caller has it."""
+    def append(
+        self, b64: str, index: int | None, event_id: str | None, size: int | None = None
+    ) -> list[Effect]:
+        """``input_audio_buffer.append`` of the client's ``index``-th frame: never acknowledged;
+        errors for bad audio. ``size``: ``decoded_length(b64)`` when the caller has it."""
         limit = self._options.max_append_bytes
         if size is None:
             size = decoded_length(b64)
         if size > limit:
-            return [Reject(errors.audio_too_large(size, limit), ref)]
+            return [Reject(errors.audio_too_large(size, limit), _append_ref(index, event_id))]
         try:
             raw = decode_base64(b64)
         except ValueError:
-            return [Reject(errors.invalid_base64(), ref)]
-        return self.append_raw(raw, ref.index, ref.event_id)
+            return [Reject(errors.invalid_base64(), _append_ref(index, event_id))]
+        return self.append_raw(raw, index, event_id)
 
     def append_raw(self, raw: bytes, index: int | None, event_id: str | None) -> list[Effect]:
-        """``input_audio_buffer.append`` of audio already decoded (mockrt.core.fastpath), the
-        client's ``index``-th frame; the per-frame path, so its ``ClientRef`` is made only for
-        an error."""
+        """``input_audio_buffer.append`` of audio already decoded (mockrt.core.fastpath); the
+        per-frame path, so its ``ClientRef`` is made only for an error."""
         size = len(raw)
         limit = self._options.max_append_bytes
+        if size > limit:
+            return [Reject(errors.audio_too_large(size, limit), _append_ref(index, event_id))]
         spec = self.spec
-        if size > limit or size % spec.sample_bytes:
-            ref = ClientRef(index, "input_audio_buffer.append", event_id)
-            if size > limit:
-                return [Reject(errors.audio_too_large(size, limit), ref)]
-            return [Reject(errors.partial_sample(size, spec.sample_bytes), ref)]
-        self.received_ms += size / spec.bytes_per_ms  # spec.ms_for_bytes, one call less
+        if size % spec.sample_bytes:
+            error = errors.partial_sample(size, spec.sample_bytes)
+            return [Reject(error, _append_ref(index, event_id))]
+        self.received_ms += spec.ms_for_bytes(size)
         if self.detector is not None:
             for vad_event in self.detector.feed(raw):
                 self._on_vad(vad_event)
