@@ -1,8 +1,8 @@
 """Scale-out: ingest with many clients against ``mockrt serve --workers 1`` and ``--workers 2``.
 
 The same blast as scenario 1 (``ingest.blast``: every client configures server VAD, blasts its
-share of the audio, then waits for its ``cleared``), with more clients than cores so that the
-kernel's SO_REUSEPORT hashing gives both workers some. Nothing is pinned, the load generator
+share of the audio, then waits for its ``cleared``), with more clients than cores, handed to the
+workers in turn by ``mockrt serve``'s parent process. Nothing is pinned, the load generator
 included: two workers need both cores, so the load generator shares them (on a 2-core machine
 the ratio is bounded by that, not only by mockrt). Server CPU counts the parent and every
 worker. The figure is the ratio of frames/s, 2 workers ÷ 1 worker, from interleaved runs of the

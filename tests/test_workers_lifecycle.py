@@ -17,7 +17,7 @@ from mockrt.cli.main import build_parser, main
 from tests.workers_procs import alive, children, serve, start, stop, wait_gone
 
 linux_only = pytest.mark.skipif(
-    not sys.platform.startswith("linux"), reason="--workers needs Linux's SO_REUSEPORT"
+    not sys.platform.startswith("linux"), reason="--workers needs Linux"
 )
 
 
@@ -90,7 +90,7 @@ def test_a_bad_script_is_refused_once_by_the_parent_before_any_worker_starts(
 
 @linux_only
 def test_a_taken_port_is_refused_by_the_parent_before_any_worker_starts() -> None:
-    with socket.socket() as taken:  # a listener without SO_REUSEPORT holds the port
+    with socket.socket() as taken:  # another program's listener holds the port
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
@@ -115,7 +115,8 @@ def test_a_port_served_by_other_workers_is_not_shared(tmp_path: Path) -> None:
             timeout=60,
         )
         assert result.returncode == 1
-        assert f"127.0.0.1:{first.port} is served by another process" in result.stderr
+        assert f"cannot bind 127.0.0.1:{first.port}" in result.stderr
+        assert "worker" not in result.stderr  # none was started
         assert len(first.workers()) == 2
 
 
@@ -153,7 +154,7 @@ def test_workers_elsewhere_than_linux_say_so_and_exit_2(
 ) -> None:
     monkeypatch.setattr(sys, "platform", "darwin")
     assert main(["serve", "--port", "0", "--workers", "2"]) == 2
-    assert "--workers needs Linux's SO_REUSEPORT load balancing" in capsys.readouterr().err
+    assert "--workers needs Linux" in capsys.readouterr().err
 
 
 def test_workers_below_1_are_refused() -> None:

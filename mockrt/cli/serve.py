@@ -155,9 +155,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _add(
         serve,
         "--workers",
-        "run N server processes on the one port (Linux only: SO_REUSEPORT spreads the "
-        "connections), for load bigger than one core; the inspector and the admin API answer "
-        "for all of them, every response says which worker answered (X-Mockrt-Worker), "
+        "run N server processes on the one port (Linux only: the parent accepts and hands the "
+        "connections to the workers in turn), for load bigger than one core; the inspector and "
+        "the admin API answer for all of them, every response says which worker answered "
+        "(X-Mockrt-Worker), "
         "--journal FILE gets every worker's lines (default 1: one process)",
         type=int,
         default=1,

@@ -43,7 +43,7 @@ _MODULES: dict[str, str] = {
     "server": "create_app describe_violation install_log_redaction",
     "state": "Live ServerConfig ServerState serving_gc STATE",
     "testing": "MockRealtimeServer TEST_API_KEY",
-    "worker": "LineAppender read_pipe serve_worker",
+    "worker": "HANDED_MAX LineAppender read_pipe receive_handed serve_worker",
     "workers": "supervise supported",
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names.split()}

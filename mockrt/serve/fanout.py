@@ -1,8 +1,8 @@
 """One worker of ``mockrt serve --workers N`` asking its siblings: what the admin API and the
 inspector need to answer for the whole server.
 
-Each worker serves the same application on the public port (SO_REUSEPORT: the kernel spreads
-connections) and on a private control port on 127.0.0.1 (``mockrt.serve.workers``). A public
+Each worker serves the same application on the connections of the public port the parent hands
+it, in turn, and on a private control port on 127.0.0.1 (``mockrt.serve.workers``). A public
 admin or inspector request that must see every worker is answered by the worker that got it: it
 does its own part and sends the same request to each sibling's control port with
 ``X-Mockrt-Local: <token>`` (a secret of this run), which a sibling answers for itself alone.

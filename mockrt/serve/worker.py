@@ -1,6 +1,7 @@
 """One worker of ``mockrt serve --workers N`` (``mockrt.serve.workers`` forks it): the
-application on the shared public port (SO_REUSEPORT) and on a private control port on
-127.0.0.1, the pipes to and from the parent, and ``--journal FILE`` shared by all workers.
+application on the connections of the public port that the parent hands it (``receive_handed``)
+and on a private control port on 127.0.0.1, the pipes to and from the parent, and
+``--journal FILE`` shared by all workers.
 
 The parent's pipe carries one JSON object per line: the worker says where it listens, the parent
 answers with the siblings' control ports and the run's token, the worker says it is ready. The
@@ -15,6 +16,7 @@ import io
 import json
 import os
 import signal
+import socket
 from pathlib import Path
 from typing import IO, cast
 
@@ -23,14 +25,17 @@ from aiohttp import web
 from mockrt.serve.fanout import Worker, install_worker
 from mockrt.serve.state import STATE
 
-__all__ = ["LineAppender", "read_pipe", "serve_worker"]
+__all__ = ["HANDED_MAX", "LineAppender", "read_pipe", "receive_handed", "serve_worker"]
+
+HANDED_MAX = 64  # connections taken from the hand-off socket per wake-up: others wait a turn
 
 
 async def serve_worker(
-    app: web.Application, host: str, port: int, spec: str, down: int, up: int
+    app: web.Application, spec: str, down: int, up: int, handed: socket.socket
 ) -> None:
     """Serve ``app`` as worker ``spec`` ("k/N") until SIGTERM or until the pipe ``down`` from
-    the parent closes; messages to the parent go to the pipe ``up``."""
+    the parent closes; messages to the parent go to the pipe ``up``, the public port's
+    connections come on ``handed`` (``receive_handed``)."""
     index, count = (int(part) for part in spec.split("/"))
     worker = Worker(index, count, token="")
     install_worker(app, worker)
@@ -41,14 +46,14 @@ async def serve_worker(
     loop.add_signal_handler(signal.SIGINT, lambda: None)  # the parent stops us
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
+    server = runner.server
+    assert server is not None  # set up
     try:
-        await web.TCPSite(runner, host, port, reuse_port=True).start()
-        public = len(runner.addresses)
         await web.TCPSite(runner, "127.0.0.1", 0).start()
-        bound_host, bound_port = runner.addresses[0][:2]
-        control = runner.addresses[public][1]
+        control = runner.addresses[0][1]
+        receive_handed(loop, handed, server)
         reader = await read_pipe(down)
-        _tell(up, {"host": bound_host, "port": bound_port, "control": control})
+        _tell(up, {"control": control})
         line = await reader.readline()
         if not line:
             return  # the parent is gone (or stopping) before we were ready
@@ -62,7 +67,49 @@ async def serve_worker(
         eof.cancel()
         waiting.cancel()
     finally:
+        loop.remove_reader(handed.fileno())
+        handed.close()
         await runner.cleanup()  # on_shutdown closes every session with 1001
+
+
+def receive_handed(
+    loop: asyncio.AbstractEventLoop, handed: socket.socket, server: web.Server
+) -> None:
+    """Serve every connection the parent hands over on ``handed`` (a non-blocking
+    ``SOCK_SEQPACKET`` socket, one descriptor per message: ``socket.send_fds``), as a listening
+    socket's would be served: ``loop.connect_accepted_socket`` with the runner's protocol
+    factory, so the runner's shutdown closes them too."""
+    handed.setblocking(False)
+    serving: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
+
+    def take() -> None:
+        for _ in range(HANDED_MAX):
+            try:
+                data, fds, _, _ = socket.recv_fds(handed, 1, 1)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:  # the parent is gone: the pipe from it says so and stops us
+                loop.remove_reader(handed.fileno())
+                return
+            if not data and not fds:
+                loop.remove_reader(handed.fileno())  # EOF, as above
+                return
+            for fd in fds:
+                task = loop.create_task(_serve_handed(loop, socket.socket(fileno=fd), server))
+                serving.add(task)
+                task.add_done_callback(serving.discard)
+
+    loop.add_reader(handed.fileno(), take)
+
+
+async def _serve_handed(
+    loop: asyncio.AbstractEventLoop, conn: socket.socket, server: web.Server
+) -> None:
+    try:
+        conn.setblocking(False)
+        await loop.connect_accepted_socket(server, conn)
+    except OSError:  # the client left before it was served
+        conn.close()
 
 
 def _tell(up: int, message: dict[str, object]) -> None:

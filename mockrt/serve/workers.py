@@ -1,13 +1,18 @@
 """``mockrt serve --workers N``: N server processes on one port, for load bigger than one core.
 
 The parent (``supervise``) gets the application ``mockrt serve`` built (its script checked once),
-reserves the port (a socket bound with SO_REUSEPORT, never listening, so ``--port 0`` gives every
-worker the same number) and forks N workers: everything is imported already, so a worker is
-serving in milliseconds. Each worker (``serve_worker``) listens on the public port with
-SO_REUSEPORT (Linux spreads connections over the workers' sockets) and on a private control port
-on 127.0.0.1, and reports the latter over a pipe; the parent then hands every worker its
-siblings' control ports (``mockrt.serve.fanout`` answers admin and inspector requests for all of
-them; a worker is ``mockrt.serve.worker``) and only then prints the ready line, once.
+binds and listens on the public port, and forks N workers: everything is imported already, so a
+worker is serving in milliseconds. The parent accepts every connection and hands it to the next
+worker in turn (round robin), passing the descriptor over a ``SOCK_SEQPACKET`` socket pair
+(``_Dispatcher``); from then on the worker alone serves it, the parent never sees its bytes. This
+is the default of Node.js's cluster module, adopted there because letting the operating system
+pick the process skewed the load (nodejs.org/api/cluster.html, "How it works"). Here the
+operating system's pick was SO_REUSEPORT's hash of the addresses, and the busier of 2 workers got
+56-69% of 16 connections (docs/perf-notes.md). Each worker
+(``serve_worker``) also listens on a private control port on 127.0.0.1 and reports it over a pipe;
+the parent then hands every worker its siblings' control ports (``mockrt.serve.fanout`` answers
+admin and inspector requests for all of them; a worker is ``mockrt.serve.worker``) and only then
+prints the ready line, once. Connections that arrive before it wait in the listen backlog.
 
 Lifecycle: SIGTERM or SIGINT to the parent stops every worker with SIGTERM (exit 0). A worker
 that dies makes the parent name it and how it ended, stop the others and exit 1. A worker whose
@@ -20,8 +25,8 @@ session's lines stay in order. Per worker: ``--max-sessions`` and ``--max-journa
 each keeps in memory) and ``--replay`` (each worker replays the captures from the first, for
 the sessions it gets). ``/healthz`` counts the answering worker's open sessions.
 
-Linux only (SO_REUSEPORT load balancing, ``os.fork``, ``os.pidfd_open``). Must never be imported
-by ``mockrt.core``; ``mockrt serve`` imports it only when N > 1.
+Linux only (``os.fork``, ``os.pidfd_open``, descriptor passing over AF_UNIX). Must never be
+imported by ``mockrt.core``; ``mockrt serve`` imports it only when N > 1.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from typing import Any, cast
 from aiohttp import web
 
 from mockrt.serve.state import serving_gc
-from mockrt.serve.worker import read_pipe, serve_worker
+from mockrt.serve.worker import HANDED_MAX, read_pipe, serve_worker
 
 __all__ = ["supervise", "supported"]
 
@@ -49,10 +54,11 @@ _STOP_TIMEOUT_S = 10.0
 
 
 def supported() -> str | None:
-    """None when this platform spreads connections over SO_REUSEPORT sockets, else why not."""
-    if not sys.platform.startswith("linux") or not hasattr(socket, "SO_REUSEPORT"):
+    """None when this platform can fork workers and hand them connections, else why not."""
+    if not sys.platform.startswith("linux") or not hasattr(socket, "send_fds"):
         return (
-            f"--workers needs Linux's SO_REUSEPORT load balancing; not available on {sys.platform}"
+            "--workers needs Linux (fork, pidfd, connections handed to the workers over "
+            f"AF_UNIX); not available on {sys.platform}"
         )
     return None
 
@@ -75,21 +81,16 @@ def supervise(
         print(f"mockrt serve: {why_not}", file=sys.stderr)
         return 2
     try:
-        reserved = _reserve(host, port)
+        listener = _listen(host, port)
     except OSError as exc:
         print(f"mockrt serve: cannot bind {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    if port and _answers(reserved):
-        reserved.close()
-        print(f"mockrt serve: {host}:{port} is served by another process", file=sys.stderr)
-        return 1
     children: list[_Child] = []
     try:
-        with reserved:
-            port = reserved.getsockname()[1]
+        with listener:
             for index in range(1, count + 1):
-                children.append(_fork(app, host, port, index, count, reserved, children))
-            return asyncio.run(_supervise(children, reserved, announce))
+                children.append(_fork(app, index, count, listener, children))
+            return asyncio.run(_supervise(children, listener, announce))
     finally:
         for child in children:  # only after an error of ours: none is left running
             if child.code is None:
@@ -97,41 +98,70 @@ def supervise(
                 os.waitpid(child.pid, 0)
 
 
-def _reserve(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host:port`` with SO_REUSEPORT, not listening: the port number every
-    worker binds (the kernel gives connections only to listening sockets)."""
+def _listen(host: str, port: int) -> socket.socket:
+    """The public port, listening: connections wait in its backlog until the parent hands them
+    over. No SO_REUSEPORT: another server on the port is an error, never a sharer."""
     family, kind, proto, _, address = socket.getaddrinfo(
         host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
     )[0]
     sock = socket.socket(family, kind, proto)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp's sites do
         sock.bind(address)
+        sock.listen(_BACKLOG)
     except OSError:
         sock.close()
         raise
     return sock
 
 
-def _answers(reserved: socket.socket) -> bool:
-    """Whether something already listens where ``reserved`` is bound: another server started
-    with SO_REUSEPORT would share the port with ours instead of failing it."""
-    host, port = reserved.getsockname()[:2]
-    if host in ("0.0.0.0", "::"):
-        host = "127.0.0.1" if host == "0.0.0.0" else "::1"
-    try:
-        with socket.create_connection((host, port), timeout=2):
-            return True
-    except OSError:
-        return False
+_BACKLOG = 128  # aiohttp's TCPSite default
+
+
+class _Dispatcher:
+    """Accepts on the public port and hands each connection to the next worker in turn; a
+    worker whose hand-off socket is full (it stopped reading) is skipped, and a connection no
+    worker can take is closed, as a full backlog would refuse it."""
+
+    def __init__(self, listener: socket.socket, children: list[_Child]) -> None:
+        self.listener, self.children = listener, children
+        self.next = 0
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.listener.setblocking(False)
+        loop.add_reader(self.listener.fileno(), self.accept)
+
+    def stop(self, loop: asyncio.AbstractEventLoop) -> None:
+        loop.remove_reader(self.listener.fileno())
+
+    def accept(self) -> None:
+        for _ in range(HANDED_MAX):
+            try:
+                conn, _ = self.listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:  # e.g. out of descriptors: the connection waits in the backlog
+                return
+            with conn:  # the worker holds its own copy once sent
+                self.give(conn)
+
+    def give(self, conn: socket.socket) -> None:
+        for _ in self.children:
+            child = self.children[self.next]
+            self.next = (self.next + 1) % len(self.children)
+            try:
+                socket.send_fds(child.hand, [b"c"], [conn.fileno()])
+                return
+            except OSError:  # full (BlockingIOError) or the worker is gone: the next one
+                continue
 
 
 class _Child:
-    """A worker as the parent sees it: its pid, the pipe to it and the pipe from it."""
+    """A worker as the parent sees it: its pid, the pipe to it, the pipe from it and the socket
+    its connections are handed over on."""
 
-    def __init__(self, index: int, pid: int, down: int, up: int) -> None:
-        self.index, self.pid, self.down, self.up = index, pid, down, up
+    def __init__(self, index: int, pid: int, down: int, up: int, hand: socket.socket) -> None:
+        self.index, self.pid, self.down, self.up, self.hand = index, pid, down, up, hand
         self.code: int | None = None  # exit code; -N: killed by signal N
         self.lines: asyncio.StreamReader | None = None
         self.exited: asyncio.Future[int] | None = None
@@ -164,15 +194,14 @@ def _ended(code: int) -> str:
 
 def _fork(
     app: web.Application,
-    host: str,
-    port: int,
     index: int,
     count: int,
-    reserved: socket.socket,
+    listener: socket.socket,
     earlier: list[_Child],
 ) -> _Child:
     down_r, down_w = os.pipe()  # parent -> worker
     up_r, up_w = os.pipe()  # worker -> parent
+    hand, handed = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     sys.stdout.flush()
     sys.stderr.flush()
     # What the workers inherit lives as long as they do: out of the GC's full passes (which
@@ -184,11 +213,13 @@ def _fork(
         try:
             os.close(down_w)
             os.close(up_r)
+            hand.close()
             for sibling in earlier:  # their pipes' parent ends: EOF must mean the parent died
                 os.close(sibling.down)
                 os.close(sibling.up)
-            reserved.close()
-            asyncio.run(serve_worker(app, host, port, f"{index}/{count}", down_r, up_w))
+                sibling.hand.close()
+            listener.close()
+            asyncio.run(serve_worker(app, f"{index}/{count}", down_r, up_w, handed))
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
@@ -202,11 +233,13 @@ def _fork(
             os._exit(code)
     os.close(down_r)
     os.close(up_w)
-    return _Child(index, pid, down_w, up_r)
+    handed.close()
+    hand.setblocking(False)
+    return _Child(index, pid, down_w, up_r, hand)
 
 
 async def _supervise(
-    children: list[_Child], reserved: socket.socket, announce: Callable[[str, int], None]
+    children: list[_Child], listener: socket.socket, announce: Callable[[str, int], None]
 ) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -216,7 +249,7 @@ async def _supervise(
         _watch(loop, child)
         child.lines = await read_pipe(child.up)
     try:
-        return await _run(children, reserved, stop, announce)
+        return await _run(children, listener, stop, announce)
     except (_Died, TimeoutError) as exc:
         print(f"mockrt serve: {exc}; stopping the other workers", file=sys.stderr)
         return exc.code if isinstance(exc, _Died) and exc.code > 0 else 1
@@ -242,14 +275,13 @@ def _watch(loop: asyncio.AbstractEventLoop, child: _Child) -> None:
 
 async def _run(
     children: list[_Child],
-    reserved: socket.socket,
+    listener: socket.socket,
     stop: asyncio.Event,
     announce: Callable[[str, int], None],
 ) -> int:
     hellos = await _bounded(stop, children)
     if hellos is None:
         return 0  # stopped while starting
-    reserved.close()  # every worker listens now
     token = secrets.token_hex(16)
     control = {c.index: int(cast(int, h["control"])) for c, h in zip(children, hellos, strict=True)}
     for child in children:
@@ -257,7 +289,11 @@ async def _run(
         os.write(child.down, json.dumps({"token": token, "siblings": siblings}).encode() + b"\n")
     if await _bounded(stop, children) is None:
         return 0
-    announce(str(hellos[0]["host"]), int(cast(int, hellos[0]["port"])))
+    loop = asyncio.get_running_loop()
+    dispatcher = _Dispatcher(listener, children)
+    dispatcher.start(loop)
+    host, port = listener.getsockname()[:2]
+    announce(str(host), int(port))
     exits = {cast("asyncio.Future[int]", c.exited): c for c in children}
     stopping = asyncio.ensure_future(stop.wait())
     waits: list[asyncio.Future[Any]] = [*exits, stopping]
@@ -265,6 +301,7 @@ async def _run(
         done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopping.cancel()
+        dispatcher.stop(loop)
     dead = [exits[f] for f in exits if f in done]
     if dead and not stop.is_set():
         child = min(dead, key=lambda c: c.index)
@@ -309,6 +346,7 @@ async def _stop_all(children: list[_Child]) -> dict[int, int]:
         if child.down >= 0:
             os.close(child.down)  # a worker still starting reads EOF and stops too
             child.down = -1
+        child.hand.close()
     codes: dict[int, int] = {}
     for child in children:
         assert child.exited is not None
