@@ -14,11 +14,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import importlib
 import ipaddress
 import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -275,27 +277,43 @@ def _announce(host: str, bound_host: str, bound_port: int, *, any_key: bool) -> 
 
 
 _FREEZE_RETRY_S = 1.0  # how often the warm-up looks for a moment with no session open
+_IMPORT_POLL_S = 0.01  # how often the last warm-up step looks whether the import thread is done
 
 
-def _warm_up(loop: asyncio.AbstractEventLoop, app: web.Application) -> None:
+def _warm_up(loop: asyncio.AbstractEventLoop, app: web.Application) -> asyncio.Future[None]:
     """After the ready line, build what the first connection would build on first use
     (``mockrt.core.warmup``), one step per loop turn: a connection that arrives meanwhile waits
-    for one step, never for the whole warm-up (issue 15). What it built is frozen like the rest of
-    the start-up heap (a full GC pass over it stalls every stream for tens of ms) as soon as no
-    session is open: an open session's objects must stay collectable. Sessions that ended before
-    are frozen with it (at most the finished sessions kept, once per process).
+    for one step, never for the whole warm-up (issue 15). numpy (``IMPORT_AHEAD``) is imported
+    in a thread meanwhile, and the last step, which uses it, runs once it is in: as a step, its
+    import held the loop for about 100 ms. What it built is frozen like the rest of the start-up
+    heap (a full GC pass over it stalls every stream for tens of ms) as soon as no session is
+    open: an open session's objects must stay collectable. Sessions that ended before are frozen
+    with it (at most the finished sessions kept, once per process). The future resolves when
+    the last step has run.
     """
-    from mockrt.core.warmup import warm_up_steps
+    from mockrt.core.warmup import IMPORT_AHEAD, warm_up_steps
 
     state = app[STATE]
-    steps = iter(warm_up_steps(state.config.persona))
+    *steps, last = warm_up_steps(state.config.persona)
+    pending = iter(steps)
+    done: asyncio.Future[None] = loop.create_future()
+    importer = threading.Thread(
+        target=lambda: [importlib.import_module(name) for name in IMPORT_AHEAD],
+        name="mockrt-warm-up-import",
+        daemon=True,
+    )
+    importer.start()
 
     def run_next() -> None:
-        step = next(steps, None)
+        step = next(pending, None)
         if step is not None:
             step()
             loop.call_soon(run_next)
+        elif importer.is_alive():
+            loop.call_later(_IMPORT_POLL_S, run_next)
         else:
+            last()
+            done.set_result(None)
             freeze_when_idle()
 
     def freeze_when_idle() -> None:
@@ -305,6 +323,7 @@ def _warm_up(loop: asyncio.AbstractEventLoop, app: web.Application) -> None:
             gc.freeze()
 
     loop.call_soon(run_next)
+    return done
 
 
 async def _run(app: web.Application, host: str, port: int, *, any_key: bool) -> None:

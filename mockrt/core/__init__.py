@@ -112,7 +112,7 @@ _MODULES: dict[str, str] = {
         "Accepted is_realtime_session json_kind non_finite_path parse_client_text "
         "REALTIME_ONLY_KEYS Rejected session_type_error validation_error_detail"
     ),
-    "warmup": "warm_up_steps",
+    "warmup": "IMPORT_AHEAD warm_up_steps",
     "wire": (
         "CLEARS ClientModel DEFERRED dump dumped_once NullClears omit_none ServerModel "
         "session_event shared_text"

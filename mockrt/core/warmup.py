@@ -7,8 +7,12 @@ after its ready line, so a connection arriving meanwhile waits for one step at m
 only what it needs and is not built yet. The models are built leaves first (in each module's
 definition order), so a model's schema is built once and reused by every model that holds it; a
 last step runs one short session (an update, 100 ms of audio, a commit) through the core for the
-rest (session config adapters, validation, VAD, transcriber). Nothing here changes what a session
-sends: the steps only fill pydantic's caches, and the session they run is thrown away.
+rest (session config adapters, validation, VAD, transcriber). That step imports numpy
+(``mockrt.core.energy``, about 100 ms here, a stall of the event loop if taken as one step):
+``IMPORT_AHEAD`` names it, and ``mockrt serve`` imports it in a thread while the other steps run
+(the loop keeps its turns: the thread gives up the GIL every few ms) and runs the last step once
+it is in. Nothing here changes what a session sends: the steps only fill pydantic's caches and
+import modules, and the session they run is thrown away.
 Must never import aiohttp, websockets or asyncio.
 """
 
@@ -22,7 +26,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, TypeAdapter
 
-__all__ = ["warm_up_steps"]
+__all__ = ["IMPORT_AHEAD", "warm_up_steps"]
+
+# What the last step imports that a thread can import ahead: numpy, with the turn detector's
+# energy measure (the first audio of any session imports it too).
+IMPORT_AHEAD = ("mockrt.core.energy",)
 
 # The first update a client of each persona sends (protocol.md §2, §3): a transcription model.
 _UPDATES: dict[str, dict[str, Any]] = {
