@@ -85,11 +85,11 @@ def _server_events_follow_the_contract(monkeypatch: pytest.MonkeyPatch) -> Itera
     broken: list[str] = []
     drain = Outbox.drain
 
-    def checked_drain(self: Outbox, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
-        events = drain(self, *args, **kwargs)
-        for event in events:
-            broken.extend(contract_violations(event))
-        return events
+    def checked_drain(self: Outbox, *args: Any, **kwargs: Any) -> list[str]:
+        texts = drain(self, *args, **kwargs)
+        for text in texts:
+            broken.extend(contract_violations(json.loads(text)))
+        return texts
 
     monkeypatch.setattr(Outbox, "drain", checked_drain)
     yield

@@ -1,7 +1,8 @@
 """Accepted appends are journaled compactly (mockrt.core.journal.Journal.add_append): read back,
 they are the same entries as before; kept, they cost a fraction of an Entry and leave the garbage
 collector nothing to track (mockrt.core.appendlog). Other accepted frames of strict JSON are kept
-as their text (``Journal.add_text``) and read back as the frame the client sent."""
+as their text (``Journal.add_text``) and read back as the frame the client sent; so are the
+server's events without a violation (``Journal.add_sent``), as the text that was sent."""
 
 from __future__ import annotations
 
@@ -137,20 +138,81 @@ def test_the_first_entry_carries_the_handshake_headers_even_when_it_is_a_text_fr
     assert first.event == second.event == json.loads(UPDATE)
 
 
-def test_kept_updates_leave_the_garbage_collector_only_the_replies() -> None:
+def tracked_in(journal: Journal) -> int:
+    """How many objects the garbage collector tracks that ``journal`` holds, at any depth."""
+    seen, stack, count = {id(journal)}, [journal], 0
+    while stack:
+        for ref in gc.get_referents(stack.pop()):
+            if id(ref) not in seen and gc.is_tracked(ref) and not isinstance(ref, type):
+                seen.add(id(ref))
+                stack.append(ref)
+                count += 1
+    return count
+
+
+def test_kept_updates_and_their_replies_give_the_garbage_collector_nothing_to_track() -> None:
     session = Session()
     session.receive_text(UPDATE)
-    session.events_to_send()
-    gc.collect()
-    gc.disable()
-    try:
-        before = gc.get_count()[0]
-        for _ in range(200):
-            session.receive_text(UPDATE)
-            session.events_to_send()
-        survivors = gc.get_count()[0] - before
-    finally:
-        gc.enable()
+    session.texts_to_send()
+    kept = tracked_in(session.journal)
+    for _ in range(200):
+        session.receive_text(UPDATE)
+        session.texts_to_send()
     assert len(session.journal.received("session.update")) == 201
-    # the reply's Entry and dict per update; kept parsed, the update itself made 10 more
-    assert survivors < 3 * 200
+    assert len(session.journal.sent("session.updated")) == 201
+    # each reply kept as an Entry and a dict: 400 more (and each update kept parsed: 8 more)
+    assert tracked_in(session.journal) == kept
+
+
+def _tone(loud: bool) -> str:
+    """20 ms of a loud 440 Hz-ish square wave, or of silence, as an append."""
+    wave = (b"\x00\x40" * 27 + b"\x00\xc0" * 27) * 9 if loud else b"\x00\x00" * 486
+    return json.dumps(
+        {"type": "input_audio_buffer.append", "audio": base64.b64encode(wave[:960]).decode()}
+    )
+
+
+def test_spoken_turns_leave_the_garbage_collector_nothing_of_their_events() -> None:
+    session = Session()
+    session.receive_text(UPDATE)
+    session.texts_to_send()
+    kept = tracked_in(session.journal)
+    turn = [_tone(True)] * 25 + [_tone(False)] * 75  # 0.5 s of speech, 1.5 s of silence
+    for frame in turn * 10:
+        session.advance(20)
+        session.receive_text(frame)
+        session.texts_to_send()
+    sent = session.journal.sent()
+    assert [e.type for e in sent].count("input_audio_buffer.committed") == 10
+    assert len(sent) > 60
+    assert tracked_in(session.journal) == kept  # kept as dicts in Entries: 210 more
+
+
+def test_a_sent_event_reads_back_as_the_text_sent_and_an_error_keeps_its_violation() -> None:
+    session = Session()
+    texts = session.texts_to_send()  # session.created
+    session.receive_text(UPDATE)
+    texts += session.texts_to_send()
+    session.receive_text('{"type": "input_audio_buffer.commit"}')  # nothing to commit: an error
+    texts += session.texts_to_send()
+    sent = session.journal.sent()
+    assert [e.event for e in sent] == [json.loads(t) for t in texts]
+    assert [e.index for e in sent] == [0, 1, 2]
+    assert [e.type for e in sent] == ["session.created", "session.updated", "error"]
+    assert [e.violation is not None for e in sent] == [False, False, True]
+    assert session.journal.violations()[0].client_type == "input_audio_buffer.commit"
+    assert list(read_jsonl(session.journal.to_jsonl().splitlines())) == list(session.journal)
+
+
+def test_the_first_entry_carries_the_handshake_headers_even_when_it_is_a_sent_event() -> None:
+    journal = Journal(client_headers={"user-agent": "OpenAI/Python 3.57.0"})
+    journal.add_sent(0.0, "sess_1", 0, '{"type":"session.created"}')
+    journal.add_sent(0.1, "sess_1", 1, '{"type":"session.updated"}')
+    first, second = journal.server()
+    assert first.client_headers == {"user-agent": "OpenAI/Python 3.57.0"}
+    assert second.client_headers is None
+    assert (first.direction, first.type, second.type) == (
+        "server",
+        "session.created",
+        "session.updated",
+    )

@@ -479,7 +479,7 @@ def test_minted_configuration_shapes_session_created_like_the_reported_case() ->
 
 
 def test_violation_description_redacts_keys(session: Session) -> None:
-    from mockrt.core.journal import describe
+    from mockrt.core.summary import describe
 
     send(
         session,

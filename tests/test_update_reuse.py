@@ -51,13 +51,21 @@ def _wire_text(event: dict[str, Any]) -> str:
     return json.dumps(event, separators=(",", ":"), allow_nan=False)
 
 
-def test_an_update_that_changes_nothing_keeps_the_same_session_object(session: Session) -> None:
+def test_an_update_that_changes_nothing_keeps_the_same_session_object(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (first,) = send(session, _update(FULL))
     config = session.config
+    dumps: list[object] = []
+    model_dump = type(config).model_dump
+    monkeypatch.setattr(
+        type(config), "model_dump", lambda self, **kw: dumps.append(self) or model_dump(self, **kw)
+    )
     (again,) = send(session, _update(FULL))
+    monkeypatch.undo()
     assert session.config is config
+    assert dumps == []  # the first reply's dump of the session served again
     assert again["session"] == first["session"] == config.model_dump(mode="json")
-    assert again["session"] is first["session"]  # one dump, shared
     assert strict_json(again) == _wire_text(again)
     assert "\\u00e9\\u2028" in strict_json(again)  # ASCII escapes, as json.dumps writes them
 

@@ -16,9 +16,10 @@ from typing import Any
 
 from mockrt.contract.schema import Persona
 from mockrt.contract.validator import validator_for
-from mockrt.core.journal import Journal, summarize
+from mockrt.core.journal import Journal
 from mockrt.core.options import Options
 from mockrt.core.persona import BETA, GA
+from mockrt.core.summary import summarize
 from mockrt.core.validation import Rejected, parse_client_text
 
 __all__ = ["Finding", "FrameChecker"]

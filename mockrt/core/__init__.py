@@ -15,7 +15,7 @@ import importlib
 from typing import Any
 
 _MODULES: dict[str, str] = {
-    "appendlog": "ClientLog",
+    "appendlog": "FrameLog",
     "audio": (
         "AudioFormatSpec dbfs_to_power decode_base64 decoded_length FORMATS FULL_SCALE SILENCE_DBFS"
     ),
@@ -60,7 +60,8 @@ _MODULES: dict[str, str] = {
         "create_client_secret decide HttpReject KeyStore MintedKey offered_key Open"
     ),
     "ids": "CountingIds Ids RandomIds",
-    "journal": "AudioRef CloseRecord describe Entries Entry Journal read_jsonl summarize Violation",
+    "journal": "AudioRef CloseRecord Entries Entry Journal read_jsonl Violation",
+    "summary": "describe summarize",
     "machine": "CLIENT_INPUTS next_state SERVER_INPUTS State TRANSITIONS",
     "nullability": "json_type_name null_clears null_error",
     "options": "MODEL_WITH_INTENT ModelWithIntent Options VADLESS_MODELS",

@@ -13,9 +13,12 @@ the redirect sent here: ``event`` is ``{"type": "mockrt.redirect", "url": <as th
 "to": ..., "library": ..., "action": "redirected"|"passed"|"blocked"}``; client()/server() skip it.
 
 Cost and memory are bounded per frame: the per-direction lists and the violation count are kept
-as entries are added (never re-listed), a rejected frame is kept whole only when short (else its
-first characters, its length and a SHA-256), ``audio`` strings are summarised, and nothing
-written contains NaN or Infinity (``mockrt.core.scrub``). Must never import aiohttp or websockets.
+as entries are added (never re-listed), accepted client frames and the server's events without
+a violation are kept compactly (``mockrt.core.appendlog``), a rejected frame is kept whole only
+when short (else its first characters, its length and a SHA-256), ``audio`` strings are
+summarised, and nothing written contains NaN or Infinity (``mockrt.core.scrub``). One line about
+a frame or a violation, for logs: ``mockrt.core.summary``. Must never import aiohttp or
+websockets.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, overload
 
-from mockrt.core.appendlog import ClientLog
+from mockrt.core.appendlog import FrameLog
 from mockrt.core.scrub import redact, strict_json
 
 __all__ = [
@@ -36,9 +39,7 @@ __all__ = [
     "Entry",
     "Journal",
     "Violation",
-    "describe",
     "read_jsonl",
-    "summarize",
 ]
 
 
@@ -153,9 +154,9 @@ class Entry:
 # Rough memory of an entry besides its frame text (tracemalloc: ~450 bytes for a short frame with
 # its Entry, dict and violation); ``approx_bytes`` bounds the finished sessions a server keeps.
 _ENTRY_OVERHEAD = 400
-# A compact client frame as the journal keeps it: its position in the journal's ClientLog
-# (numbers in arrays, nothing the garbage collector tracks; ~100 bytes, plus the text of a text
-# frame, where an Entry with its dict is ~430), made into an Entry only when read.
+# A compact frame as the journal keeps it: its position in the journal's FrameLog (numbers in
+# arrays, nothing the garbage collector tracks; ~100 bytes, plus the text of a text frame, where
+# an Entry with its dict is ~430), made into an Entry only when read.
 _COMPACT_BYTES = 100
 
 
@@ -195,11 +196,11 @@ class Journal:
         closes: Iterable[CloseRecord] = (),
         client_headers: dict[str, str] | None = None,
     ) -> None:
-        self._items: list[Entry | int] = []  # an int: a compact client frame (self._compact)
-        self._compact = ClientLog()
+        self._items: list[Entry | int] = []  # an int: a compact frame (self._compact)
+        self._compact = FrameLog()
         # Kept as entries are added: nothing per frame re-lists the journal.
         self._client: list[Entry | int] = []
-        self._server: list[Entry] = []
+        self._server: list[Entry | int] = []
         self._violations: list[Entry] = []  # the entries that carry one
         self.closes: list[CloseRecord] = list(closes)
         self.approx_bytes = 0
@@ -222,8 +223,8 @@ class Journal:
     def _entry(self, item: Entry | int) -> Entry:
         if isinstance(item, Entry):
             return item
-        time, session, index, form = self._compact.get(item)
-        return Entry("client", time, session, form, index)
+        direction, time, session, index, form = self._compact.get(item)
+        return Entry(direction, time, session, form, index)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -254,10 +255,14 @@ class Journal:
         """Journal any other accepted client frame of strict JSON compactly, as its ``text``."""
         self._keep(self._compact.add_text(time, session, index, text), len(text))
 
-    def _keep(self, position: int, size: int) -> None:
+    def add_sent(self, time: float, session: str, index: int, text: str) -> None:
+        """Journal a server event without a violation compactly, as the ``text`` sent."""
+        self._keep(self._compact.add_sent(time, session, index, text), len(text), self._server)
+
+    def _keep(self, position: int, size: int, into: list[Entry | int] | None = None) -> None:
         if self._items or not self.client_headers:
             self._items.append(position)
-            self._client.append(position)
+            (self._client if into is None else into).append(position)
             self.approx_bytes += _COMPACT_BYTES + size
         else:  # the first entry carries the headers (its compact record stays unused)
             self.add(self._entry(position), _COMPACT_BYTES + size)
@@ -266,7 +271,7 @@ class Journal:
         return [self._entry(item) for item in self._client]
 
     def server(self) -> list[Entry]:
-        return list(self._server)
+        return [self._entry(item) for item in self._server]
 
     def client_entry(self, index: int) -> Entry | None:
         """The client frame of ``index`` (its position among client frames), in O(1)."""
@@ -282,7 +287,7 @@ class Journal:
 
     def sent(self, event_type: str | None = None) -> list[Entry]:
         """Server frames, optionally only those of ``event_type``."""
-        return [e for e in self._server if event_type is None or e.type == event_type]
+        return [e for e in self.server() if event_type is None or e.type == event_type]
 
     def violations(self) -> list[Violation]:
         return [e.violation for e in self._violations if e.violation is not None]
@@ -300,7 +305,7 @@ class Journal:
             raise AssertionError(f"the client sent {event_type!r} {n} times, expected {count}")
 
     def _full_entries(self) -> Iterator[Entry]:
-        """Every entry but the compact ones (client frames: no violation, no connection)."""
+        """Every entry but the compact ones (no violation, no connection among them)."""
         return (item for item in self._items if isinstance(item, Entry))
 
     def to_jsonl(self) -> str:
@@ -357,42 +362,3 @@ def read_jsonl(lines: Iterable[str]) -> Journal:
         )
         counters[direction] += 1
     return journal
-
-
-def summarize(event: Any) -> str:
-    """One line naming a client frame and its key fields, for logs and reports."""
-    if not isinstance(event, dict):
-        text = str(event)
-        return f"non-JSON frame {text[:60]!r}" if not text.startswith("<") else text
-    kind = event.get("type")
-    parts: list[str] = []
-    session = event.get("session")
-    if isinstance(session, dict):
-        if "type" in session:
-            parts.append(f"session.type={json.dumps(session['type'])}")
-        for key in ("model", "tracing", "output_modalities"):
-            if key in session:
-                parts.append(f"{key}={json.dumps(session[key])}")
-        audio = session.get("audio")
-        if isinstance(audio, dict) and isinstance(audio.get("input"), dict):
-            transcription = audio["input"].get("transcription")
-            if isinstance(transcription, dict) and "model" in transcription:
-                parts.append(f"transcription.model={json.dumps(transcription['model'])}")
-    if event.get("event_id") is not None:
-        parts.append(f"event_id={json.dumps(event['event_id'])}")
-    name = kind if isinstance(kind, str) else "event without a valid type"
-    return f"{name} ({', '.join(parts)})" if parts else str(name)
-
-
-def describe(journal: Journal, session_id: str, intent: str, violation: Violation) -> str:
-    """``session sess_x: client event #1 session.update (…) on a transcription session ->
-    rejected (invalid_parameter)``, with API keys redacted."""
-    if violation.client_index is None:
-        return redact(f"session {session_id}: {violation.message} -> error ({violation.code})")
-    index = violation.client_index
-    entry = journal.client_entry(index)
-    frame = entry.event if entry is not None else None
-    return redact(
-        f"session {session_id}: client event #{index + 1} {summarize(frame)} "
-        f"on a {intent} session -> rejected ({violation.code})"
-    )

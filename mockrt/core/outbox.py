@@ -1,4 +1,6 @@
-"""The outbox: server events with due times, drained in order; journaled when drained.
+"""The outbox: server events with due times, drained in order as the text frames to send (strict
+JSON, ``mockrt.core.scrub``), each journaled when drained: as that text, or, with a violation,
+as a full entry.
 
 Events are ordered by (due time, order of scheduling). A close marker (a scripted close fault)
 stops the drain: nothing queued after it is sent. Must never import aiohttp or websockets.
@@ -13,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from mockrt.core.journal import Entry, Journal, Violation
+from mockrt.core.scrub import strict_json
 from mockrt.core.wire import dump
 
 __all__ = ["Outbox"]
@@ -55,9 +58,9 @@ class Outbox:
     def next_due(self) -> float | None:
         return self._heap[0].due if self._heap else None
 
-    def drain(self, now: float, limit: int | None = None) -> list[dict[str, Any]]:
-        """Events due at ``now`` (at most ``limit``), in order, journaled as sent."""
-        out: list[dict[str, Any]] = []
+    def drain(self, now: float, limit: int | None = None) -> list[str]:
+        """Events due at ``now`` (at most ``limit``), in order, as text; journaled as sent."""
+        out: list[str] = []
         while self._heap and self._heap[0].due <= now and self.close is None:
             if limit is not None and len(out) >= limit:
                 break
@@ -65,9 +68,15 @@ class Outbox:
             if item.event is None:
                 self.close = item.close
                 break
-            self._journal.add(
-                Entry("server", now, self._session_id, item.event, self.sent_count, item.violation)
-            )
+            text = strict_json(item.event)
+            if item.violation is None:
+                self._journal.add_sent(now, self._session_id, self.sent_count, text)
+            else:  # an error's entry carries its violation (Journal.violations)
+                self._journal.add(
+                    Entry(
+                        "server", now, self._session_id, item.event, self.sent_count, item.violation
+                    )
+                )
             self.sent_count += 1
-            out.append(item.event)
+            out.append(text)
         return out

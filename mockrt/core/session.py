@@ -1,17 +1,18 @@
 """Session: the sans-I/O protocol core of one realtime connection.
 
 Client frames go in (``receive_text``, ``receive_bytes``), time is pushed in (``advance``,
-``advance_to``), server events come out (``events_to_send``), each a JSON-ready dict; the adapter
-paces them with ``next_due``/``next_event_due`` and reports its own failures with
-``internal_error``. The session owns all scheduling: the audio and turn logic (turns.py,
-turn_events.py) returns effects and never calls back. Ids and the wall-clock start are injected,
-so tests compare whole events. Peer mistakes become ``error`` events worded as the live API words
-them; caller mistakes raise ``InvalidState``.
+``advance_to``), server events come out as the text frames to send (``texts_to_send``; parsed:
+``events_to_send``); the adapter paces them with ``next_due``/``next_event_due`` and reports its
+own failures with ``internal_error``. The session owns all scheduling: the audio and turn logic
+(turns.py, turn_events.py) returns effects and never calls back. Ids and the wall-clock start are
+injected, so tests compare whole events. Peer mistakes become ``error`` events worded as the live
+API words them; caller mistakes raise ``InvalidState``.
 Must never import aiohttp or websockets (tests/test_purity.py checks).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -57,6 +58,7 @@ from mockrt.core.wire import session_event
 __all__ = ["Session"]
 
 Intent = Literal["transcription", "realtime"]
+_Request = TranscriptionSessionRequest | RealtimeSessionRequest
 
 
 class Session:
@@ -70,7 +72,7 @@ class Session:
         options: Options | None = None,
         ids: Ids | None = None,
         started_at: float = 0.0,
-        initial: TranscriptionSessionRequest | RealtimeSessionRequest | None = None,
+        initial: _Request | None = None,
         model: str | None = None,
         transcriber: Transcriber | None = None,
         persona: Persona = GA,
@@ -195,10 +197,14 @@ class Session:
             self._outbox.schedule_close(self.now + at_ms / 1000, fault.code, fault.reason)
 
     def events_to_send(self) -> list[dict[str, Any]]:
-        """The server events due now, in order (each a JSON-ready dict)."""
+        """``texts_to_send``, each parsed: a JSON-ready dict (tests, in-process use)."""
+        return [json.loads(text) for text in self.texts_to_send()]
+
+    def texts_to_send(self) -> list[str]:
+        """The server events due now, in order, as the text frames to send (strict JSON)."""
         if self.state is State.CLOSED:
             return []
-        out: list[dict[str, Any]] = []
+        out: list[str] = []
         while True:
             limit = None
             if self._event_faults:
@@ -351,12 +357,7 @@ class Session:
         kind = "session.created" if created else "session.updated"
         return session_event(kind, event_id, self.config)  # its session dumped once
 
-    def _session_update(
-        self,
-        request: TranscriptionSessionRequest | RealtimeSessionRequest,
-        ref: ClientRef,
-        null_rule: bool = True,
-    ) -> None:
+    def _session_update(self, request: _Request, ref: ClientRef, null_rule: bool = True) -> None:
         if self.refused_model is not None and isinstance(request, TranscriptionSessionRequest):
             self._reject(errors.model_not_supported_in_transcription(self.refused_model), ref)
             self._outbox.schedule_close(self.now, 4000, errors.INVALID_MODEL_CLOSE_REASON)

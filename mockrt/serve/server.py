@@ -31,11 +31,12 @@ from mockrt.core.handshake import (
     create_client_secret,
     decide,
 )
-from mockrt.core.journal import Entry, Violation, describe
+from mockrt.core.journal import Entry, Violation
 from mockrt.core.persona import PERSONAS
-from mockrt.core.scrub import add_secrets, escape_controls, redact, strict_json
+from mockrt.core.scrub import add_secrets, escape_controls, redact
 from mockrt.core.server_events import ErrorEvent
 from mockrt.core.session import Session
+from mockrt.core.summary import describe
 from mockrt.core.wire import dump
 from mockrt.serve import admin, inspector
 from mockrt.serve.state import STATE, Live, ServerConfig, ServerState
@@ -248,8 +249,8 @@ async def _serve(live: Live, state: ServerState) -> None:
 
     async def send_due() -> None:
         async with sending:
-            for event in session.events_to_send():
-                await ws.send_str(strict_json(event))
+            for text in session.texts_to_send():
+                await ws.send_str(text)
 
     async def sender() -> None:
         nonlocal timer, timer_due, armed
