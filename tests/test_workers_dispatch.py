@@ -4,6 +4,8 @@ passing, in this process; the workers are the receiving ends of their hand-off s
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import os
 import socket
 import sys
@@ -110,3 +112,40 @@ def test_a_connection_no_worker_can_take_is_closed(listener: socket.socket, work
     with client:
         dispatcher(listener, workers).accept()
         assert client.recv(1) == b""  # closed by the server, not left hanging
+
+
+class OutOfDescriptors:
+    """A listener whose ``accept`` fails as when the process has no descriptor left."""
+
+    def __init__(self, real: socket.socket) -> None:
+        self.real = real
+
+    def fileno(self) -> int:
+        return self.real.fileno()
+
+    def setblocking(self, flag: bool) -> None:
+        self.real.setblocking(flag)
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        raise OSError(errno.EMFILE, "Too many open files")
+
+
+def test_out_of_descriptors_it_stops_accepting_for_a_second_instead_of_spinning(
+    listener: socket.socket, workers: Any
+) -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        fake: Any = OutOfDescriptors(listener)
+        children: Any = [SimpleNamespace(hand=hand) for hand, _ in workers]
+        dispatching = _Dispatcher(fake, children)
+        dispatching.start(loop)
+        (client,) = connect(listener, 1)  # the listener is readable now
+        with client:
+            dispatching.accept()
+            assert not loop.remove_reader(listener.fileno())  # no longer watched
+            assert dispatching.retry is not None
+            assert 0.5 < dispatching.retry.when() - loop.time() <= 1.0
+            dispatching.stop()
+            assert dispatching.retry.cancelled()
+    finally:
+        loop.close()

@@ -116,6 +116,7 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 _BACKLOG = 128  # aiohttp's TCPSite default
+_ACCEPT_RETRY_S = 1.0  # asyncio.constants.ACCEPT_RETRY_DELAY
 
 
 class _Dispatcher:
@@ -126,13 +127,19 @@ class _Dispatcher:
     def __init__(self, listener: socket.socket, children: list[_Child]) -> None:
         self.listener, self.children = listener, children
         self.next = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.retry: asyncio.TimerHandle | None = None
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop, self.retry = loop, None
         self.listener.setblocking(False)
         loop.add_reader(self.listener.fileno(), self.accept)
 
-    def stop(self, loop: asyncio.AbstractEventLoop) -> None:
-        loop.remove_reader(self.listener.fileno())
+    def stop(self) -> None:
+        if self.loop is not None:
+            self.loop.remove_reader(self.listener.fileno())
+        if self.retry is not None:
+            self.retry.cancel()
 
     def accept(self) -> None:
         for _ in range(HANDED_MAX):
@@ -140,7 +147,13 @@ class _Dispatcher:
                 conn, _ = self.listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError:  # e.g. out of descriptors: the connection waits in the backlog
+            except OSError:
+                # Out of descriptors or memory: not accepting for a while, as asyncio's own
+                # servers do, instead of spinning on a listener that stays readable; the
+                # connections wait in the backlog meanwhile.
+                if self.loop is not None:
+                    self.stop()
+                    self.retry = self.loop.call_later(_ACCEPT_RETRY_S, self.start, self.loop)
                 return
             with conn:  # the worker holds its own copy once sent
                 self.give(conn)
@@ -301,7 +314,7 @@ async def _run(
         done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopping.cancel()
-        dispatcher.stop(loop)
+        dispatcher.stop()
     dead = [exits[f] for f in exits if f in done]
     if dead and not stop.is_set():
         child = min(dead, key=lambda c: c.index)
