@@ -297,11 +297,12 @@ def _warm_up(loop: asyncio.AbstractEventLoop, app: web.Application) -> asyncio.F
     *steps, last = warm_up_steps(state.config.persona)
     pending = iter(steps)
     done: asyncio.Future[None] = loop.create_future()
-    importer = threading.Thread(
-        target=lambda: [importlib.import_module(name) for name in IMPORT_AHEAD],
-        name="mockrt-warm-up-import",
-        daemon=True,
-    )
+
+    def import_ahead() -> None:
+        for name in IMPORT_AHEAD:
+            importlib.import_module(name)
+
+    importer = threading.Thread(target=import_ahead, name="mockrt-warm-up-import", daemon=True)
     importer.start()
 
     def run_next() -> None:

@@ -249,20 +249,22 @@ class Journal:
     ) -> None:
         """Journal an accepted ``input_audio_buffer.append`` of ``chars`` base64 characters
         (``size`` bytes) compactly: the per-frame path of a live session."""
-        self._keep(self._compact.add_append(time, session, index, chars, size, event_id), 0)
+        position = self._compact.add_append(time, session, index, chars, size, event_id)
+        self._keep(position, 0, self._client)
 
     def add_text(self, time: float, session: str, index: int, text: str) -> None:
         """Journal any other accepted client frame of strict JSON compactly, as its ``text``."""
-        self._keep(self._compact.add_text(time, session, index, text), len(text))
+        self._keep(self._compact.add_text(time, session, index, text), len(text), self._client)
 
     def add_sent(self, time: float, session: str, index: int, text: str) -> None:
         """Journal a server event without a violation compactly, as the ``text`` sent."""
         self._keep(self._compact.add_sent(time, session, index, text), len(text), self._server)
 
-    def _keep(self, position: int, size: int, into: list[Entry | int] | None = None) -> None:
+    def _keep(self, position: int, size: int, into: list[Entry | int]) -> None:
+        """Keep the compact frame at ``position`` in ``into`` (its direction's list) too."""
         if self._items or not self.client_headers:
             self._items.append(position)
-            (self._client if into is None else into).append(position)
+            into.append(position)
             self.approx_bytes += _COMPACT_BYTES + size
         else:  # the first entry carries the headers (its compact record stays unused)
             self.add(self._entry(position), _COMPACT_BYTES + size)

@@ -204,8 +204,7 @@ async def _realtime(request: web.Request) -> web.StreamResponse:
         for name in _FINGERPRINT_HEADERS
         if name in request.headers
     }
-    live = Live(session, ws)
-    state.live[session.id] = live
+    state.live[session.id] = live = Live(session, ws)
     try:
         await _serve(live, state)
     finally:

@@ -5,14 +5,14 @@ binds and listens on the public port, and forks N workers: everything is importe
 worker is serving in milliseconds. The parent accepts every connection and hands it to the next
 worker in turn (round robin), passing the descriptor over a ``SOCK_SEQPACKET`` socket pair
 (``_Dispatcher``); from then on the worker alone serves it, the parent never sees its bytes. This
-is the default of Node.js's cluster module, adopted there because letting the operating system
-pick the process skewed the load (nodejs.org/api/cluster.html, "How it works"). Here the
-operating system's pick was SO_REUSEPORT's hash of the addresses, and the busier of 2 workers got
-56-69% of 16 connections (docs/perf-notes.md). Each worker
-(``serve_worker``) also listens on a private control port on 127.0.0.1 and reports it over a pipe;
-the parent then hands every worker its siblings' control ports (``mockrt.serve.fanout`` answers
-admin and inspector requests for all of them; a worker is ``mockrt.serve.worker``) and only then
-prints the ready line, once. Connections that arrive before it wait in the listen backlog.
+is the default of Node.js's cluster module, adopted there because letting the operating system pick
+the process skewed the load (nodejs.org/api/cluster.html, "How it works"). Here the operating
+system's pick was SO_REUSEPORT's hash of the addresses, and the busier of 2 workers got 56-69% of
+16 connections (docs/perf-notes.md). Each worker (``serve_worker``) also listens on a private
+control port on 127.0.0.1 and reports it over a pipe; the parent then hands every worker its
+siblings' control ports (``mockrt.serve.fanout`` answers admin and inspector requests for all of
+them; a worker is ``mockrt.serve.worker``) and only then prints the ready line, once. Connections
+that arrive before it wait in the listen backlog.
 
 Lifecycle: SIGTERM or SIGINT to the parent stops every worker with SIGTERM (exit 0). A worker
 that dies makes the parent name it and how it ended, stop the others and exit 1. A worker whose
