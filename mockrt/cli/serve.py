@@ -283,13 +283,14 @@ _IMPORT_POLL_S = 0.01  # how often the last warm-up step looks whether the impor
 def _warm_up(loop: asyncio.AbstractEventLoop, app: web.Application) -> asyncio.Future[None]:
     """After the ready line, build what the first connection would build on first use
     (``mockrt.core.warmup``), one step per loop turn: a connection that arrives meanwhile waits
-    for one step, never for the whole warm-up (issue 15). numpy (``IMPORT_AHEAD``) is imported
-    in a thread meanwhile, and the last step, which uses it, runs once it is in: as a step, its
-    import held the loop for about 100 ms. What it built is frozen like the rest of the start-up
-    heap (a full GC pass over it stalls every stream for tens of ms) as soon as no session is
-    open: an open session's objects must stay collectable. Sessions that ended before are frozen
-    with it (at most the finished sessions kept, once per process). The future resolves when
-    the last step has run.
+    for one step, never for the whole warm-up (issue 15). Then numpy (``IMPORT_AHEAD``) is
+    imported in a thread, and the last step, which uses it, runs once it is in: as a step, its
+    import held the loop for about 100 ms; started with the warm-up, the thread shared the
+    interpreter with a first connection's handshake and delayed its session.created. What it
+    built is frozen like the rest of the start-up heap (a full GC pass over it stalls every
+    stream for tens of ms) as soon as no session is open: an open session's objects must stay
+    collectable. Sessions that ended before are frozen with it (at most the finished sessions
+    kept, once per process). The future resolves when the last step has run.
     """
     from mockrt.core.warmup import IMPORT_AHEAD, warm_up_steps
 
@@ -303,14 +304,16 @@ def _warm_up(loop: asyncio.AbstractEventLoop, app: web.Application) -> asyncio.F
             importlib.import_module(name)
 
     importer = threading.Thread(target=import_ahead, name="mockrt-warm-up-import", daemon=True)
-    importer.start()
 
     def run_next() -> None:
         step = next(pending, None)
         if step is not None:
             step()
             loop.call_soon(run_next)
-        elif importer.is_alive():
+            return
+        if importer.ident is None:  # after the model steps: a first connection has them alone
+            importer.start()
+        if importer.is_alive():
             loop.call_later(_IMPORT_POLL_S, run_next)
         else:
             last()
