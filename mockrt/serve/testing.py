@@ -62,9 +62,8 @@ class MockRealtimeServer:
         """Violations the mock saw and scripted turns never consumed, one line each."""
         out: list[str] = []
         for session in self.sessions:
-            for entry in session.journal.server():
-                if entry.violation is not None:
-                    out.append(describe_violation(session, entry))
+            for entry in session.journal.violation_entries():  # no other frame is read
+                out.append(describe_violation(session, entry))
             transcriber = session.audio.transcriber
             if isinstance(transcriber, ScriptedTranscriber) and transcriber.unused_turns:
                 out.append(
