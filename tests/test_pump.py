@@ -1,5 +1,5 @@
 """The adapter's pump: frames that queue nothing cost no wake-up, yet every event still goes out
-on time and every frame still reaches the journal file (mockrt/serve/server.py ``_serve``)."""
+on time and every frame still reaches the journal file (mockrt/serve/pump.py)."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ _MODULES: dict[str, str] = {
         "CLIENT_EVENTS ClientEvent InputAudioBufferAppend InputAudioBufferClear "
         "InputAudioBufferCommit SessionUpdate"
     ),
-    "effects": "ClientRef Effect Emit Fire Reject",
+    "effects": "ClientRef Effect Emit Fire Reject violation_of",
     "energy": (
         "alaw_table frames_dbfs frames_energy frames_power rms_dbfs to_linear16 total_energy "
         "ulaw_table"
@@ -73,7 +73,7 @@ _MODULES: dict[str, str] = {
     ),
     "script": (
         "Close concat_mismatch DEFAULT_SCRIPT Delay DeltaMode Deltas Drop Duplicate Fault "
-        "FieldPath InjectError Latency Match MAX_CLOSE_REASON_BYTES ModelUsage Pieces "
+        "fault_copies FieldPath InjectError Latency Match MAX_CLOSE_REASON_BYTES ModelUsage Pieces "
         "POINT_ALIASES Script ScriptError Turn TurnPoint TurnRequest"
     ),
     "server_events": (

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from mockrt.core.errors import ErrorDetail
+from mockrt.core.journal import Violation
 from mockrt.core.script import Close, InjectError
 
-__all__ = ["ClientRef", "Effect", "Emit", "Fire", "Reject"]
+__all__ = ["ClientRef", "Effect", "Emit", "Fire", "Reject", "violation_of"]
 
 
 @dataclass(slots=True)
@@ -59,3 +60,16 @@ class Fire:
 
 
 Effect = Emit | Reject | Fire
+
+
+def violation_of(detail: ErrorDetail, ref: ClientRef) -> Violation:
+    """What the journal keeps of the refusal of the client event ``ref`` for ``detail``."""
+    return Violation(
+        detail.rule.value,
+        detail.code,
+        detail.message,
+        ref.index,
+        ref.type,
+        ref.event_id,
+        detail.status.value,
+    )

@@ -32,6 +32,7 @@ __all__ = [
     "Deltas",
     "Drop",
     "Duplicate",
+    "fault_copies",
     "Fault",
     "FieldPath",
     "InjectError",
@@ -136,6 +137,26 @@ class Close:
 
 
 Fault = InjectError | Drop | Duplicate | Delay | Close
+
+
+def fault_copies(
+    faults: Sequence[Fault], event_type: object, turn: int | None, delay_ms: float
+) -> tuple[int, float]:
+    """How many copies of an event of ``event_type`` (of turn ``turn``) are sent, and its delay
+    after the drop, duplicate and delay faults: (0, …) when dropped."""
+    copies = 1
+    for fault in faults:
+        if not isinstance(fault, Drop | Duplicate | Delay) or fault.event_type != event_type:
+            continue
+        if fault.turn is not None and fault.turn != turn:
+            continue
+        if isinstance(fault, Drop):
+            return 0, delay_ms
+        if isinstance(fault, Duplicate):
+            copies = 2
+        else:
+            delay_ms += fault.ms
+    return copies, delay_ms
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Session: the sans-I/O protocol core of one realtime connection.
 
-Client frames go in (``receive_text``, ``receive_bytes``), time is pushed in (``advance``,
+Client frames go in (``receive_text``, ``receive_bytes``; ``receive_texts`` for frames read
+together, their audio heard in one pass), time is pushed in (``advance``,
 ``advance_to``), server events come out as the text frames to send (``texts_to_send``; parsed:
 ``events_to_send``); the adapter paces them with ``next_due``/``next_event_due`` and reports its
 own failures with ``internal_error``. The session owns all scheduling: the audio and turn logic
@@ -25,7 +26,7 @@ from mockrt.core.client_events import (
     InputAudioBufferCommit,
     SessionUpdate,
 )
-from mockrt.core.effects import ClientRef, Effect, Emit, Reject
+from mockrt.core.effects import ClientRef, Effect, Emit, Reject, violation_of
 from mockrt.core.errors import ErrorDetail
 from mockrt.core.exceptions import InvalidState
 from mockrt.core.fastpath import b64_chars, decode_append
@@ -35,7 +36,7 @@ from mockrt.core.machine import State, next_state
 from mockrt.core.options import Options
 from mockrt.core.outbox import Outbox
 from mockrt.core.persona import GA, Persona
-from mockrt.core.script import Close, Delay, Drop, Duplicate, Fault, InjectError
+from mockrt.core.script import Close, Fault, InjectError, fault_copies
 from mockrt.core.scrub import client_frame_form
 from mockrt.core.server_events import ErrorEvent
 from mockrt.core.session_objects import (
@@ -168,19 +169,10 @@ class Session:
     ) -> None:
         """Queue a server event, due ``delay_ms`` from now; drop, duplicate and delay faults
         for its type (and its turn, when it belongs to one) apply here."""
-        event_type = event.get("type") if isinstance(event, dict) else getattr(event, "type", None)
         copies = 1
-        for fault in self.faults:
-            if not isinstance(fault, Drop | Duplicate | Delay) or fault.event_type != event_type:
-                continue
-            if fault.turn is not None and fault.turn != turn:
-                continue
-            if isinstance(fault, Drop):
-                return
-            if isinstance(fault, Duplicate):
-                copies = 2
-            else:
-                delay_ms += fault.ms
+        if self.faults:
+            kind = event.get("type") if isinstance(event, dict) else getattr(event, "type", None)
+            copies, delay_ms = fault_copies(self.faults, kind, turn, delay_ms)
         for _ in range(copies):
             self._outbox.schedule(event, self.now + delay_ms / 1000, violation)
 
@@ -252,6 +244,7 @@ class Session:
         if fast is not None:
             self._receive_append(fast.audio, fast.event_id, index)
             return
+        self._apply(self.audio.hear())  # audio held before this frame (receive_texts) first
         result = parse_client_text(
             text,
             transcription=self.intent == "transcription",
@@ -306,8 +299,24 @@ class Session:
             if effects:
                 self._apply(effects)
 
+    def receive_texts(self, texts: list[str]) -> None:
+        """Client text frames received together (one read of the socket): ``receive_text`` of
+        each in turn, except that the audio of consecutive appends is heard in one pass."""
+        self.audio.hold()
+        try:
+            for text in texts:
+                self.receive_text(text)
+        finally:
+            self._apply(self.audio.release())
+
+    @property
+    def frames_received(self) -> int:
+        """Client frames received so far, text and binary."""
+        return self._client_count
+
     def receive_bytes(self, data: bytes) -> None:
         """Handle one client binary frame: always an error, the connection stays usable."""
+        self._apply(self.audio.hear())
         self._transition("binary_frame")
         index = self._client_count
         self._client_count = index + 1
@@ -334,17 +343,8 @@ class Session:
 
     def _reject(self, detail: ErrorDetail, ref: ClientRef, delay_ms: float = 0.0) -> None:
         """Send the ``error`` event for ``detail``, journaled with the rule and the cause."""
-        violation = Violation(
-            detail.rule.value,
-            detail.code,
-            detail.message,
-            ref.index,
-            ref.type,
-            ref.event_id,
-            detail.status.value,
-        )
         event = detail.event(self.ids.make("event"), ref.event_id)
-        self._emit(event, delay_ms, violation)
+        self._emit(event, delay_ms, violation_of(detail, ref))
 
     def _session_event(self, created: bool) -> BaseModel | dict[str, Any]:
         """``session.created``/``.updated``, as sent (or the beta ``transcription_session.*``)."""

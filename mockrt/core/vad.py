@@ -36,7 +36,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TypeAlias
 
@@ -162,9 +162,12 @@ class SpeechStarted:
 
 @dataclass(frozen=True)
 class SpeechStopped:
-    """Speech ended; ``audio_end_ms`` includes the silence duration."""
+    """Speech ended; ``audio_end_ms`` includes the silence duration. ``onset_ms``: the first
+    voiced frame of the speech it ends (the detector may have moved on to the next speech by the
+    time the event is read, when one piece of audio holds both)."""
 
     audio_end_ms: int
+    onset_ms: float = field(default=0.0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -312,7 +315,8 @@ class TurnDetector:
                 # SDK speech_stopped.audio_end_ms: "includes the `min_silence_duration_ms`"
                 stop_ms = self._last_voiced_end_ms + config.silence_duration_ms
                 # never <= audio_start_ms, even after a reset in the middle of a frame
-                events.append(SpeechStopped(max(_whole_ms(stop_ms), self._started_at + 1)))
+                end = max(_whole_ms(stop_ms), self._started_at + 1)
+                events.append(SpeechStopped(end, self.onset_ms))
                 self._restart(stop_ms)
             return
         if voiced:

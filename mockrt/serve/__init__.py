@@ -28,6 +28,7 @@ _MODULES: dict[str, str] = {
     "inspector": "add_routes ROUTE_NAME session_summary",
     "openapi": "openapi_document",
     "proxy": "create_proxy_app PROXY ProxyConfig ProxyState Route upstream_url",
+    "pump": "APPEND BATCH_MAX BURST_S serve_connection YIELD_EVERY",
     "pytest_async": "mockrt_server ServerFactory",
     "pytest_fixtures": (
         "MISSING_PYTEST_ASYNCIO mockrt_redirect_fixture mockrt_server_session mockrt_server_sync "

@@ -4,11 +4,12 @@
 ``POST /v1/realtime/client_secrets``, ``GET /healthz``. Every decision about the protocol is made
 by ``handshake`` and ``Session``; this module only moves frames, keeps time and writes the journal.
 
-Reliability (issue 14): per-frame work is constant (log lines built only when INFO is on; the
-reader yields to other connections every ``_YIELD_EVERY`` frames), finished sessions are kept up
-to ``max_sessions`` and ``max_journal_bytes`` (newest kept; ``journal_path`` has them all), log
-lines escape what a client controls and redact keys (the access log too), and a client aborting
-its handshake costs one debug line.
+Each connection is pumped by ``mockrt.serve.pump``. Reliability (issue 14): per-frame work is
+constant (log lines built only when INFO is on; the reader yields to other connections every
+``pump.YIELD_EVERY`` frames), finished sessions are kept up to ``max_sessions`` and
+``max_journal_bytes`` (newest kept; ``journal_path`` has them all), log lines escape what a client
+controls and redact keys (the access log too), and a client aborting its handshake costs one
+debug line.
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSCloseCode, web
 
+from mockrt.core.effects import ClientRef, violation_of
 from mockrt.core.handshake import (
     CloseAfterUpgrade,
     HttpReject,
@@ -31,7 +31,7 @@ from mockrt.core.handshake import (
     create_client_secret,
     decide,
 )
-from mockrt.core.journal import Entry, Violation
+from mockrt.core.journal import Entry
 from mockrt.core.persona import PERSONAS
 from mockrt.core.scrub import add_secrets, escape_controls, redact
 from mockrt.core.server_events import ErrorEvent
@@ -39,13 +39,12 @@ from mockrt.core.session import Session
 from mockrt.core.summary import describe
 from mockrt.core.wire import dump
 from mockrt.serve import admin, inspector
+from mockrt.serve.pump import serve_connection
 from mockrt.serve.state import STATE, Live, ServerConfig, ServerState
 
 __all__ = ["create_app", "describe_violation", "install_log_redaction"]
 
 log = logging.getLogger("mockrt")
-# frames read in a row before the loop goes to other connections: a flood starves none (issue 14)
-_YIELD_EVERY = 32
 
 
 class _RedactingFilter(logging.Filter):
@@ -206,115 +205,13 @@ async def _realtime(request: web.Request) -> web.StreamResponse:
     }
     state.live[session.id] = live = Live(session, ws)
     try:
-        await _serve(live, state)
+        await serve_connection(live, state.config.speed, lambda: _flush_journal(live, state))
     finally:
         session.close()
         state.live.pop(session.id, None)
         _flush_journal(live, state)
         state.keep_finished(session)
     return ws
-
-
-async def _serve(live: Live, state: ServerState) -> None:
-    """Pump one connection: frames in, due events out.
-
-    perf-notes.md, "no await and no outgoing event per frame": a frame that makes nothing due
-    costs no wake-up, task or timer. The sender task wakes only when the receive loop queued an
-    event due sooner than its one timer (or a close), and re-arms that single timer for the next
-    due event (or the expiry) when it goes back to sleep. Events due at once (a session.update's
-    reply, an error) leave from the receive loop itself, one loop turn sooner, unless the sender
-    is sending: every send holds one lock, so events leave in the session's order.
-    """
-    session, ws = live.session, live.ws
-    speed = state.config.speed
-    scale = speed or 1.0
-    loop = asyncio.get_running_loop()
-    t0 = time.monotonic()
-
-    def clock() -> float:
-        return (time.monotonic() - t0) * scale
-
-    wake = asyncio.Event()
-    sending = asyncio.Lock()  # held by every send: events leave in the session's order
-    timer: asyncio.TimerHandle | None = None
-    timer_due: float | None = None  # session time the timer rings at
-    # When the sender wakes next (session time); -inf while it is awake or already woken.
-    armed = -math.inf
-
-    def ring() -> None:
-        nonlocal timer
-        timer = None
-        wake.set()
-
-    async def send_due() -> None:
-        async with sending:
-            for text in session.texts_to_send():
-                await ws.send_str(text)
-
-    async def sender() -> None:
-        nonlocal timer, timer_due, armed
-        while not ws.closed:
-            armed = -math.inf
-            session.advance_to(clock())
-            while True:
-                await send_due()
-                pending = session.next_event_due()
-                if speed != 0 or pending is None:
-                    break
-                session.advance_to(pending)  # as fast as possible: jump to the next event
-            _flush_journal(live, state)
-            if session.close_request is not None:
-                code, reason = session.close_request
-                await ws.close(code=code, message=reason.encode())
-                return
-            wake.clear()
-            due = session.next_due()
-            if timer is None or due != timer_due:  # the one timer, re-armed only on change
-                if timer is not None:
-                    timer.cancel()
-                timer, timer_due = None, due
-                if due is not None:
-                    timer = loop.call_later(max(0.0, (due - clock()) / scale), ring)
-            armed = math.inf if due is None else due
-            await wake.wait()
-
-    task = asyncio.create_task(sender())
-    frames = 0
-    try:
-        async for msg in ws:
-            frames += 1
-            if frames % _YIELD_EVERY == 0:
-                await asyncio.sleep(0)  # buffered frames are read without a suspension
-            session.advance_to(clock())
-            try:
-                if msg.type == WSMsgType.TEXT:
-                    session.receive_text(msg.data)
-                elif msg.type == WSMsgType.BINARY:
-                    session.receive_bytes(msg.data)
-                else:
-                    continue
-            except Exception:  # a bug of ours: the client gets server_error, never a traceback
-                log.exception("session %s: internal error on a client frame", session.id)
-                session.internal_error()
-            due = session.next_event_due()
-            if due is not None and due <= session.now and not sending.locked():
-                with contextlib.suppress(ConnectionError):  # due at once: sent from here, one
-                    await send_due()  # loop turn sooner than by waking the sender
-                _flush_journal(live, state)
-                due = session.next_event_due()
-            if (due is not None and due < armed) or session.close_request is not None:
-                armed = -math.inf  # one wake-up for everything this batch queues
-                wake.set()
-            if task.done():
-                break
-    finally:
-        if timer is not None:
-            timer.cancel()
-        if not task.done():
-            wake.set()
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
-            await task
 
 
 def _flush_journal(live: Live, state: ServerState) -> None:
@@ -338,9 +235,7 @@ def _journal_refusal(state: ServerState, event: ErrorEvent, decision: CloseAfter
     """A connection refused right after the upgrade has no session; its error frame is
     journaled (session "") and logged all the same."""
     detail = decision.error
-    violation = Violation(
-        detail.rule.value, detail.code, detail.message, None, None, None, detail.status.value
-    )
+    violation = violation_of(detail, ClientRef(None, None, None))
     entry = Entry("server", 0.0, "", dump(event), 0, violation)
     if log.isEnabledFor(logging.INFO):
         line = f"connection refused: {detail.message} -> close {decision.code}"
