@@ -154,7 +154,8 @@ async def serve_connection(live: Live, speed: float, flush_journal: Callable[[],
                     if task.done():
                         break
                     continue
-            hand_over()  # frames held before this one go first
+            if held:
+                hand_over()  # frames held before this one go first
             session.advance_to(clock())
             try:
                 if msg.type == WSMsgType.TEXT:
