@@ -12,9 +12,9 @@ fault), in order, and the Session schedules it. Must never import aiohttp or web
 session.
 
 Appends received together (``hold`` … ``release``, ``Session.receive_texts``) are heard by the
-detector in one pass: their audio is held and measured as one piece when anything else happens
-(another client event, a refused append) or at ``release``, so the events and their order are
-those of hearing each append at once.
+detector in one pass: their audio is held and measured as one piece at a refused append, at
+``release``, or when the caller asks (``hear``), which it must before any other client event,
+so the events and their order are those of hearing each append at once.
 """
 
 from __future__ import annotations
@@ -101,7 +101,6 @@ class InputAudio:
 
     def reconfigure(self, config: TranscriptionSession | RealtimeSession) -> list[Effect]:
         """Follow the format and turn detection of the session after a ``session.update``."""
-        self._hear()  # the held audio is heard as it was configured when it came
         self._follow(config)
         return self._take()
 
@@ -264,11 +263,10 @@ class InputAudio:
 
     def commit(self, ref: ClientRef) -> list[Effect]:
         """``input_audio_buffer.commit``: at least ``min_commit_ms`` since the last commit."""
-        self._hear()  # a turn the held audio ends moves the buffer's start
         buffered = self.buffered_ms
         if buffered < self._options.min_commit_ms:
             # [live-JP]: no committed; the error carries the commit's event_id.
-            return [*self._take(), Reject(errors.commit_empty(buffered), ref)]
+            return [Reject(errors.commit_empty(buffered), ref)]
         if self.detector is not None:
             if self.detector.in_speech:
                 # A manual commit during speech closes the turn speech_started announced.
@@ -292,7 +290,6 @@ class InputAudio:
 
     def clear(self, ref: ClientRef) -> list[Effect]:
         """``input_audio_buffer.clear`` → ``input_audio_buffer.cleared``."""
-        self._hear()
         if self.detector is not None:
             if self.detector.in_speech:
                 self._stop_speech()

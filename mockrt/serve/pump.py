@@ -108,6 +108,11 @@ async def serve_connection(live: Live, speed: float, flush_journal: Callable[[],
             armed = -math.inf  # one wake-up for everything this batch queues
             wake.set()
 
+    def failed() -> None:
+        """A bug of ours on a client frame: the client gets server_error, never a traceback."""
+        log.exception("session %s: internal error on a client frame", session.id)
+        session.internal_error()
+
     held: list[str] = []
     handover: asyncio.Handle | None = None
 
@@ -127,11 +132,10 @@ async def serve_connection(live: Live, speed: float, flush_journal: Callable[[],
         while done < len(texts):
             before = session.frames_received
             try:
-                session.receive_texts(texts[done:] if done else texts)
+                session.receive_texts(texts[done:])
                 break
-            except Exception:  # a bug of ours: the client gets server_error, never a traceback
-                log.exception("session %s: internal error on a client frame", session.id)
-                session.internal_error()
+            except Exception:
+                failed()
                 done += max(1, session.frames_received - before)
         wake_if_sooner(session.next_event_due())
 
@@ -164,9 +168,8 @@ async def serve_connection(live: Live, speed: float, flush_journal: Callable[[],
                     session.receive_bytes(msg.data)
                 else:
                     continue
-            except Exception:  # a bug of ours: the client gets server_error, never a traceback
-                log.exception("session %s: internal error on a client frame", session.id)
-                session.internal_error()
+            except Exception:
+                failed()
             due = session.next_event_due()
             if due is not None and due <= session.now and not sending.locked():
                 with contextlib.suppress(ConnectionError):  # due at once: sent from here, one
