@@ -169,9 +169,7 @@ class CaseItem(pytest.Item):
         if result.failed:
             raise ConformanceFailure(result)
 
-    def repr_failure(
-        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
-    ) -> str:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ConformanceFailure):
             from conformance.report import format_failure
 

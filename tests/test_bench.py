@@ -74,3 +74,21 @@ def test_benchmark_smoke_run_reports_every_scenario_against_the_references(
         assert scale["workers"][workers]["runs"][0]["frames"] > 0
     assert scale["ratio"] > 0 and "unpinned" in scale["note"]
     assert "scale-out, ingest" in result.stdout and "2 workers ÷ 1" in result.stdout
+
+
+def test_update_cost_takes_every_part_of_the_update_path_apart() -> None:
+    """``python -m bench.update_cost``: every part of a session.update's path ran and has its
+    figure (structure only, as above: no figure is compared)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.update_cost", "--calls", "200", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    data = json.loads(result.stdout)
+    assert data["unit"] == "µs"
+    parts = data["parts"]
+    assert list(parts) == ["frame", "parse", "validate", "strict", "merge", "reply", "journal"]
+    assert all(v > 0 and math.isfinite(v) for v in parts.values())

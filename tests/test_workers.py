@@ -34,11 +34,17 @@ def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         assert "Traceback" not in served.errors()
 
 
+def worker_of(ws: websockets.ClientConnection) -> str:
+    """The worker that took the connection: its handshake response says."""
+    assert ws.response is not None  # set once the handshake is done
+    return ws.response.headers["X-Mockrt-Worker"]
+
+
 async def update_round_trip(url: str) -> tuple[str, str]:
     """One connection: session.created, a session.update and its session.updated; (worker,
     session id)."""
     async with asyncio.timeout(20), websockets.connect(url, additional_headers=AUTH) as ws:
-        worker = ws.response.headers["X-Mockrt-Worker"]
+        worker = worker_of(ws)
         created = json.loads(await ws.recv())
         assert created["type"] == "session.created"
         await ws.send(json.dumps({"type": "session.update", "session": _UPDATE}))
@@ -115,7 +121,7 @@ async def test_sessions_from_any_worker_list_every_session_with_its_worker(two: 
                 ws = await websockets.connect(two.url, additional_headers=AUTH)
                 sockets.append(ws)
                 created = json.loads(await ws.recv())
-                opened[created["session"]["id"]] = ws.response.headers["X-Mockrt-Worker"]
+                opened[created["session"]["id"]] = worker_of(ws)
             assert set(opened.values()) == {"1", "2"}
             for worker, (status, rows) in (
                 await from_each_worker(two, "GET", "/mockrt/sessions")
@@ -165,7 +171,7 @@ async def test_a_script_put_and_a_reset_reach_every_worker(two: Served) -> None:
         await asyncio.sleep(0.1)
     sockets = [await websockets.connect(two.url, additional_headers=AUTH) for _ in range(8)]
     try:
-        workers = {ws.response.headers["X-Mockrt-Worker"] for ws in sockets}
+        workers = {worker_of(ws) for ws in sockets}
         _, status, counts = await call(two, "POST", "/mockrt/reset")
         assert status == 200 and counts["closed"] == len(sockets), workers
         for ws in sockets:
@@ -195,7 +201,7 @@ async def test_a_key_minted_by_one_worker_opens_a_session_on_every_worker(two: S
             websockets.connect(two.url, additional_headers=ephemeral) as ws,
         ):
             assert json.loads(await ws.recv())["type"] == "session.created"
-            seen.add(ws.response.headers["X-Mockrt-Worker"])
+            seen.add(worker_of(ws))
         if len(seen) == 2:
             break
     assert seen == {"1", "2"}
