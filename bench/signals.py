@@ -83,7 +83,8 @@ def cycle_audio(seed: int = 15) -> bytes:
     voiced += _level(rng.standard_normal(speech), -40.0)
     x = _level(rng.standard_normal(n), -65.0)
     x[:speech] += voiced
-    return np.clip(np.rint(x), -32768, 32767).astype("<i2").tobytes()
+    pcm: bytes = np.clip(np.rint(x), -32768, 32767).astype("<i2").tobytes()
+    return pcm
 
 
 def append_payloads(seed: int = 15) -> list[str]:
